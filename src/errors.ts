@@ -1,0 +1,52 @@
+/**
+ * Typed errors of the core. Each surface maps them to its answer in one place: the hono
+ * `onError` (HTTP status + JSON body) and the Slack responder (one ephemeral line).
+ */
+
+/** One bad environment variable. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** Invalid configuration: every problem at once, each naming its variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Something asked for does not exist (an unknown ticket number). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** A lifecycle transition the table does not allow; the message is one line for the agent. */
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+  readonly from: string;
+  readonly event: string;
+  constructor(message: string, from: string, event: string) {
+    super(message);
+    this.from = from;
+    this.event = event;
+  }
+}
+
+/** Input that is well-formed but wrong (a bad field, an unknown user, a reply too long). */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** Someone else got there first (two agents claiming one ticket); says who. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
