@@ -213,6 +213,11 @@ export interface Channel {
    * customer always hears from the same number. Defaults to one key for the channel.
    */
   pacingKey?(message: Pick<OutboundMessage, 'to' | 'conversation'>): string;
+  /**
+   * A line the agent should see about a reply as it is sent, where the platform makes it
+   * matter (an SMS reply costing several segments). Absent or undefined: nothing to say.
+   */
+  replyNotice?(text: string): string | undefined;
   readonly webhooks?: readonly WebhookRoute[];
   /** Verifies, parses and hands a push delivery to the sink; answers after commit. */
   handleWebhook?(request: Request, sink: Sink): Promise<Response>;
