@@ -6,6 +6,7 @@ export default defineConfig({
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
+    globalSetup: ['test/setup/database.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file gets its own database (cloned from a migrated template), so files run in

@@ -234,7 +234,12 @@ export interface Channel {
  * Present-but-invalid values are problems reported at start-up, naming the variable.
  */
 export type ChannelSettings<C> =
-  | { enabled: true; config: C }
+  | {
+      enabled: true;
+      config: C;
+      /** Channels of this module left off although the module is on, with what they lack. */
+      off?: { channel: ChannelName; missing: string[] }[];
+    }
   | { enabled: false; missing: string[] };
 
 export interface ChannelConfigProblem {

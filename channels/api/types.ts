@@ -1,0 +1,22 @@
+/** What a custom app POSTs to /api/v1/inbound. */
+export interface ApiInboundBody {
+  id: string;
+  from: string;
+  name?: string;
+  conversation?: string;
+  text: string;
+  attachments?: { name: string; contentType: string; data: string /* base64 */ }[];
+}
+
+/** What we POST to API_CHANNEL_WEBHOOK_URL for an agent's reply. */
+export interface ApiOutboundBody {
+  ticket: number;
+  id: string;
+  to: string;
+  conversation: string;
+  text: string;
+  attachments?: { name: string; contentType: string; size: number; url?: string; data?: string }[];
+}
+
+export const INBOUND_PATH = '/api/v1/inbound';
+export const SIGNATURE_HEADER = 'X-Switchboard-Signature';

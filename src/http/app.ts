@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Channel, Sink } from '../channels/contract.ts';
+import type { Logger } from '../log.ts';
+import { withLogContext } from '../log.ts';
+import { onError } from './errors.ts';
+
+export type AppEnv = { Variables: { requestId: string } };
+
+export interface HttpDeps {
+  logger: Logger;
+  channels: Iterable<Channel>;
+  sink: Sink;
+  /** Database reachable and migrations applied. */
+  ready(): Promise<boolean>;
+  /** False once shutdown has begun: new requests are refused with 503. */
+  accepting(): boolean;
+  /** Further routes from core modules (the ticket API, Slack). */
+  routes?: ((app: Hono<AppEnv>) => void)[];
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The HTTP surface: health, every channel's webhooks, and the routes core modules add. */
+export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { logger } = deps;
+
+  app.use(async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await withLogContext({ requestId }, async () => {
+      if (!deps.accepting()) {
+        c.res = c.json({ error: 'shutting_down', message: 'this instance is shutting down; retry', requestId }, 503, { connection: 'close', 'retry-after': '1' });
+        return;
+      }
+      await next();
+      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    });
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ready = await deps.ready().catch(() => false);
+    return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
+  });
+
+  for (const channel of deps.channels) {
+    if (!channel.handleWebhook || !channel.webhooks) continue;
+    const handle = channel.handleWebhook.bind(channel);
+    for (const route of channel.webhooks) {
+      app.on(route.method, route.path, (c) => handle(c.req.raw, deps.sink));
+    }
+  }
+  for (const add of deps.routes ?? []) add(app);
+
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError(onError(logger));
+  return app;
+}

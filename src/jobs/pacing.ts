@@ -1,0 +1,35 @@
+import type { Db } from '../db/index.ts';
+
+/**
+ * Pacing slots shared by every instance through Postgres, so a platform limit (Twilio's
+ * messages per second per sender, Slack's one post per second per channel) is met before
+ * the platform has to answer 429. Times are the database's, the one clock all instances share.
+ */
+
+export type Slot = { granted: true; waitMs: number } | { granted: false; waitMs: number };
+
+/**
+ * Reserves the next send slot for `key` when it is at most `maxWaitMs` away: the caller waits
+ * `waitMs` and sends. Otherwise reserves nothing and says how long until the queue frees up,
+ * so the caller can defer its job instead of holding a worker.
+ */
+export async function reserveSlot(db: Db, key: string, intervalMs: number, maxWaitMs: number): Promise<Slot> {
+  const interval = intervalMs / 1000;
+  const [row] = await db<{ waitMs: number }[]>`
+    insert into send_pacing as p (key, next_at) values (${key}, clock_timestamp() + make_interval(secs => ${interval}))
+    on conflict (key) do update
+      set next_at = greatest(p.next_at, clock_timestamp()) + make_interval(secs => ${interval})
+      where p.next_at <= clock_timestamp() + make_interval(secs => ${maxWaitMs / 1000})
+    returning greatest(0, extract(epoch from (p.next_at - make_interval(secs => ${interval}) - clock_timestamp())) * 1000)::float8 as wait_ms`;
+  if (row) return { granted: true, waitMs: row.waitMs };
+  const [busy] = await db<{ waitMs: number }[]>`
+    select greatest(0, extract(epoch from (next_at - clock_timestamp())) * 1000)::float8 as wait_ms from send_pacing where key = ${key}`;
+  return { granted: false, waitMs: busy?.waitMs ?? 0 };
+}
+
+/** Holds every sender of `key` back for `ms` after the platform answered 429 with Retry-After. */
+export async function holdBack(db: Db, key: string, ms: number): Promise<void> {
+  await db`
+    insert into send_pacing as p (key, next_at) values (${key}, clock_timestamp() + make_interval(secs => ${ms / 1000}))
+    on conflict (key) do update set next_at = greatest(p.next_at, excluded.next_at)`;
+}

@@ -1,0 +1,40 @@
+import type { Queue } from 'pg-boss';
+
+/**
+ * Every pg-boss queue, by name, with its options. Jobs are triggers; the durable state they
+ * act on (an outbound message, a Slack post) lives in our own tables, so a handler re-reads
+ * it and is safe to run twice.
+ */
+export const QUEUES = {
+  /**
+   * Delivers a ticket's queued outbound messages in order. `stately` keyed by ticket: at most
+   * one run per ticket at a time, and one waiting, so replies leave in the order written.
+   */
+  deliver: 'outbound.deliver',
+  /** Closes a resolved ticket when its reopen window ends. */
+  autoClose: 'ticket.auto-close',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
+  [QUEUES.deliver]: {
+    policy: 'stately',
+    // Retries here are only for our own crashes (database down); send failures are retried
+    // by the handler itself, which honours Retry-After.
+    retryLimit: 50,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 300,
+    notify: true,
+  },
+  [QUEUES.autoClose]: {
+    policy: 'standard',
+    retryLimit: 20,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 60,
+  },
+};

@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino from 'pino';
+import type { LogLevel } from './config.ts';
+
+export type Logger = pino.Logger;
+
+// Anything that can carry a secret is censored wherever it appears in a log object.
+const REDACT = [
+  'token', '*.token', 'password', '*.password', 'secret', '*.secret', 'authToken', '*.authToken',
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'headers.cookie', '*.headers.cookie', 'databaseUrl', '*.databaseUrl',
+];
+
+const context = new AsyncLocalStorage<Record<string, unknown>>();
+
+/**
+ * Runs `fn` with fields (a request id, a job id) that every log line written inside it
+ * carries, however deep the call.
+ */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, fn);
+}
+
+/** Adds fields to the current context once they are known (the ticket number of a request). */
+export function addLogContext(fields: Record<string, unknown>): void {
+  const store = context.getStore();
+  if (store) Object.assign(store, fields);
+}
+
+/** JSON-lines logger; secrets are censored by key wherever they appear. */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'switchboard' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => context.getStore() ?? {},
+    },
+    destination,
+  );
+}

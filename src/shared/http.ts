@@ -1,0 +1,48 @@
+import { ChannelInputError } from '../channels/contract.ts';
+
+/** The largest request body any webhook accepts, unless it says otherwise. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Reads a request body, refusing (413) one larger than `maxBytes` without buffering it whole:
+ * a declared Content-Length over the limit is refused before reading.
+ */
+export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const tooLarge = () => new ChannelInputError(`request body is larger than ${maxBytes} bytes`, { status: 413 });
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses a JSON body; malformed JSON is a 400 naming the problem. */
+export async function readJson(request: Request, maxBytes = MAX_BODY_BYTES): Promise<{ raw: string; value: unknown }> {
+  const raw = new TextDecoder().decode(await readBody(request, maxBytes));
+  try {
+    return { raw, value: JSON.parse(raw) };
+  } catch (error) {
+    throw new ChannelInputError(`body is not valid JSON: ${(error as Error).message}`, { status: 400 });
+  }
+}
+
+/** Parses a `Retry-After` header (seconds or an HTTP date) into milliseconds from `now`. */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

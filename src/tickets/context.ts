@@ -1,0 +1,65 @@
+import type { Channel, ChannelName } from '../channels/contract.ts';
+import type { Sql, Tx } from '../db/index.ts';
+import type { FileStore } from '../files/store.ts';
+import type { Jobs } from '../jobs/index.ts';
+import type { Logger } from '../log.ts';
+import type { Clock } from '../shared/clock.ts';
+import { insertEvents } from './events-sql.ts';
+import type { Actor, EventKind, Ticket, TicketEvent } from './types.ts';
+
+/**
+ * Reacts to a committed-with-it change: called inside the transaction with every event it
+ * recorded, so the jobs it enqueues (a Slack card update, an SLA timer) commit or roll back
+ * with the change.
+ */
+export type TicketObserver = (tx: Tx, events: readonly TicketEvent[]) => Promise<void>;
+
+export interface DeliveryOptions {
+  /** Sends before a retryable failure becomes `failed`. */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Longest a worker waits in hand for a pacing slot before deferring the job instead. */
+  maxPacingWaitMs: number;
+}
+
+/** What the ticket operations need, passed in once. */
+export interface TicketContext {
+  sql: Sql;
+  jobs: Jobs;
+  files: FileStore;
+  clock: Clock;
+  logger: Logger;
+  reopenWindowMs: number;
+  channels: ReadonlyMap<ChannelName, Channel>;
+  observers: TicketObserver[];
+  delivery: DeliveryOptions;
+}
+
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  maxAttempts: 8,
+  baseDelayMs: 2_000,
+  maxDelayMs: 10 * 60_000,
+  maxPacingWaitMs: 1_500,
+};
+
+export type RecordEvent = (ticket: Pick<Ticket, 'id' | 'number'>, kind: EventKind, actor: Actor, data?: Record<string, unknown>) => void;
+
+/**
+ * Runs one change in one transaction: `fn` does the writes and records events; the events
+ * are appended and observers run before commit. Nothing of it exists unless all of it does.
+ */
+export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordEvent, at: Date) => Promise<T>): Promise<T> {
+  const at = new Date(ctx.clock.now());
+  const result = await ctx.sql.begin(async (tx) => {
+    const events: TicketEvent[] = [];
+    const record: RecordEvent = (ticket, kind, actor, data = {}) =>
+      events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at });
+    const value = await fn(tx, record, at);
+    await insertEvents(tx, events);
+    for (const observe of ctx.observers) await observe(tx, events);
+    return [value];
+  });
+  return result[0] as T;
+}

@@ -1,0 +1,145 @@
+import { ChannelSendError, type Channel, type OutboundMessage } from '../channels/contract.ts';
+import { holdBack, reserveSlot } from '../jobs/pacing.ts';
+import { formatDuration } from '../shared/duration.ts';
+import { change, type TicketContext } from './context.ts';
+import { claimNextOutbound, deferClaim, markFailed, markSent, releaseForRetry } from './messages-sql.ts';
+import { scheduleDelivery } from './replies.ts';
+import { addSystemMessage } from './system-messages.ts';
+import { findTicketById, markFirstResponse } from './tickets-sql.ts';
+import type { Identity, Message, Ticket } from './types.ts';
+
+// Long enough for one send (adapters time out well within it); if the worker dies mid-send the
+// message becomes claimable again after this, and is retried. Claims and retry holds run on
+// the wall clock, not the business clock tests may move: they are machinery, not ticket time.
+const HOLD_MS = 60_000;
+
+/**
+ * The delivery job: sends the ticket's queued replies oldest first, one at a time, until none
+ * is left or one has to wait (a retry, a pacing slot), in which case the job is scheduled
+ * again for that moment. A reply already sent is never sent again, so a job that runs twice
+ * sends once.
+ */
+export async function deliverTicket(ctx: TicketContext, ticketId: number): Promise<void> {
+  for (;;) {
+    const claimed = await ctx.sql.begin((tx) => claimNextOutbound(tx, ticketId, new Date(), HOLD_MS));
+    if (claimed === undefined) return;
+    if (claimed === 'held') {
+      const [head] = await ctx.sql<{ claimedUntil: Date }[]>`
+        select claimed_until from messages where ticket_id = ${ticketId} and delivery = 'queued' order by seq limit 1`;
+      if (head) await scheduleDelivery(ctx, ctx.sql, ticketId, head.claimedUntil);
+      return;
+    }
+    const outcome = await attempt(ctx, claimed);
+    if (outcome === 'wait') return;
+  }
+}
+
+type Outcome = 'sent' | 'failed' | 'wait';
+
+async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
+  const ticket = (await findTicketById(ctx.sql, message.ticketId))!;
+  const [identity] = await ctx.sql<Identity[]>`select * from identities where id = ${ticket.identityId}`;
+  const channel = ctx.channels.get(ticket.channel);
+  const log = ctx.logger.child({ ticket: ticket.number, message: message.id, channel: ticket.channel });
+
+  const refusal = refuse(ctx, channel, ticket, identity!, message);
+  if (refusal) {
+    await fail(ctx, ticket, message, refusal.reason, refusal.code);
+    log.info({ code: refusal.code }, 'reply not sent');
+    return 'failed';
+  }
+
+  const key = `${channel!.name}:${channel!.pacingKey?.({ to: identity!.address, conversation: ticket.conversation }) ?? 'default'}`;
+  const rate = channel!.limits.sendsPerSecond;
+  if (rate) {
+    const slot = await reserveSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
+    if (!slot.granted) {
+      const until = new Date(Date.now() + slot.waitMs);
+      await deferClaim(ctx.sql, message.id, until);
+      await scheduleDelivery(ctx, ctx.sql, ticket.id, until);
+      return 'wait';
+    }
+    if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+  }
+
+  try {
+    const result = await channel!.send(await outboundOf(ctx, ticket, identity!, message));
+    await change(ctx, async (tx, record, at) => {
+      const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
+      if (!sent) return;
+      await markFirstResponse(tx, ticket.id, at);
+      record(ticket, 'reply-sent', message.author ?? 'system', { messageId: message.id, externalId: result.externalId, attempts: message.attempts });
+    });
+    log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
+    return 'sent';
+  } catch (error) {
+    const sendError = error instanceof ChannelSendError ? error : new ChannelSendError((error as Error).message, { retryable: true, cause: error });
+    if (sendError.retryAfterMs !== undefined && rate) await holdBack(ctx.sql, key, sendError.retryAfterMs);
+    if (sendError.retryable && message.attempts < ctx.delivery.maxAttempts) {
+      const delay = Math.max(sendError.retryAfterMs ?? 0, backoff(ctx, message.attempts));
+      const retryAt = new Date(Date.now() + delay);
+      await releaseForRetry(ctx.sql, message.id, sendError.message, sendError.code ?? null, retryAt);
+      await scheduleDelivery(ctx, ctx.sql, ticket.id, retryAt);
+      log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts, retryInMs: delay }, 'send failed; will retry');
+      return 'wait';
+    }
+    const reason = sendError.retryable ? `${sendError.message} (gave up after ${message.attempts} attempts)` : sendError.message;
+    await fail(ctx, ticket, message, reason, sendError.code ?? null);
+    log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts }, 'reply failed');
+    return 'failed';
+  }
+}
+
+/** Reasons not to send at all, checked before every attempt. */
+function refuse(ctx: TicketContext, channel: Channel | undefined, ticket: Ticket, identity: Identity, message: Message): { reason: string; code: string } | undefined {
+  if (!channel) return { reason: `the ${ticket.channel} channel is not configured on this server`, code: 'channel_off' };
+  if (identity.optedOutAt) {
+    return { reason: 'the customer opted out (STOP): nothing is sent until they write START', code: 'opted_out' };
+  }
+  const window = channel.limits.replyWindowMs;
+  const last = ticket.lastInboundAt?.getTime() ?? ticket.createdAt.getTime();
+  if (window !== undefined && ctx.clock.now() - last > window) {
+    return { reason: `outside the ${formatDuration(window)} window: the customer last wrote ${formatDuration(ctx.clock.now() - last)} ago`, code: 'outside_window' };
+  }
+  if (message.text.length > channel.limits.maxTextLength) {
+    return { reason: `too long for ${channel.name}: ${message.text.length} characters, at most ${channel.limits.maxTextLength}`, code: 'too_long' };
+  }
+  const tooBig = message.attachments.find((a) => a.size > channel.limits.maxAttachmentBytes);
+  if (tooBig) {
+    return channel.limits.maxAttachmentBytes === 0
+      ? { reason: `${channel.name} cannot carry files (${tooBig.name})`, code: 'no_files' }
+      : { reason: `${tooBig.name} is larger than ${channel.name} allows (${channel.limits.maxAttachmentBytes} bytes)`, code: 'file_too_large' };
+  }
+  return undefined;
+}
+
+async function fail(ctx: TicketContext, ticket: Ticket, message: Message, reason: string, code: string | null): Promise<void> {
+  await change(ctx, async (tx, record, at) => {
+    const failed = await markFailed(tx, message.id, 'failed', reason, code);
+    if (!failed) return;
+    record(ticket, 'delivery', 'system', { messageId: message.id, state: 'failed', code, reason });
+    await addSystemMessage(tx, record, ticket, `Not delivered: ${reason}`, at, { messageId: message.id, code });
+  });
+}
+
+function backoff(ctx: TicketContext, attempts: number): number {
+  const exponential = ctx.delivery.baseDelayMs * 2 ** Math.max(0, attempts - 1);
+  const jitter = 0.8 + Math.random() * 0.4;
+  return Math.min(ctx.delivery.maxDelayMs, Math.round(exponential * jitter));
+}
+
+async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity, message: Message): Promise<OutboundMessage> {
+  return {
+    id: message.id,
+    ticket: ticket.number,
+    to: identity.address,
+    conversation: ticket.conversation,
+    text: message.text,
+    attachments: message.attachments.map((file) => ({
+      name: file.name,
+      contentType: file.contentType,
+      size: file.size,
+      read: () => ctx.files.read(file.ref),
+    })),
+  };
+}

@@ -1,0 +1,47 @@
+import type { InboundMessage, InboundStatus } from '../channels/contract.ts';
+import { QUEUES } from '../jobs/index.ts';
+import * as actions from './actions.ts';
+import type { TicketContext, TicketObserver } from './context.ts';
+import { deliverTicket } from './delivery.ts';
+import { ingest, recordDeliveryReport } from './intake.ts';
+import type { Priority } from './lifecycle.ts';
+import { note, reply, type NoteInput, type ReplyInput } from './replies.ts';
+import { ticketView } from './view.ts';
+import type { Actor } from './types.ts';
+
+export { DEFAULT_DELIVERY, change, type TicketContext, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
+export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
+export type { AgentTransition } from './actions.ts';
+export type { Actor, Message, Ticket, TicketEvent } from './types.ts';
+export type { TicketView } from './view.ts';
+export { addSystemMessage } from './system-messages.ts';
+export { scheduleDelivery } from './replies.ts';
+
+/** The ticket operations every surface (API, Slack, SLA, channels) goes through. */
+export function createTickets(ctx: TicketContext) {
+  return {
+    context: ctx,
+    /** Adds an observer that runs inside every change's transaction. */
+    observe(observer: TicketObserver): void {
+      ctx.observers.push(observer);
+    },
+    ingest: (inbound: InboundMessage) => ingest(ctx, inbound),
+    recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
+    reply: (input: ReplyInput) => reply(ctx, input),
+    note: (input: NoteInput) => note(ctx, input),
+    claim: (number: number, actor: Actor) => actions.claim(ctx, number, actor),
+    assign: (number: number, assignee: string | null, actor: Actor) => actions.assign(ctx, number, assignee, actor),
+    setPriority: (number: number, priority: Priority, actor: Actor) => actions.setPriority(ctx, number, priority, actor),
+    transition: (number: number, event: actions.AgentTransition, actor: Actor) => actions.transition(ctx, number, event, actor),
+    escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
+    tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
+    view: (number: number) => ticketView(ctx.sql, number),
+    /** Registers this module's job handlers. */
+    async work(): Promise<void> {
+      await ctx.jobs.work<{ ticketId: number }>(QUEUES.deliver, { localConcurrency: 4 }, (job) => deliverTicket(ctx, job.data.ticketId));
+      await ctx.jobs.work<{ ticketId: number }>(QUEUES.autoClose, {}, (job) => actions.autoClose(ctx, job.data.ticketId));
+    },
+  };
+}
+
+export type Tickets = ReturnType<typeof createTickets>;

@@ -1,0 +1,130 @@
+import { IDENTITY_KIND_OF, type InboundMessage, type InboundStatus, type IngestResult } from '../channels/contract.ts';
+import { ValidationError } from '../errors.ts';
+import { normaliseAddress, normalisePhone } from '../shared/address.ts';
+import { findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import { change, type TicketContext } from './context.ts';
+import { decide } from './lifecycle.ts';
+import { applyDeliveryReport, findByExternalId, insertMessage } from './messages-sql.ts';
+import { addSystemMessage } from './system-messages.ts';
+import { findActiveTicket, findLatestTicketId, findTicketById, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
+
+/** Thrown inside the transaction when the message insert met an existing platform id. */
+class RepeatedMessage extends Error {}
+
+const SUBJECT_LENGTH = 80;
+
+/**
+ * Stores one customer message, in one transaction: finds or creates the contact and identity,
+ * finds the contact's active ticket on the conversation or opens one (reopening a resolved
+ * ticket within REOPEN_WINDOW, else linking a new ticket to it), inserts the message keyed by
+ * the platform's id, records events and lets observers enqueue their jobs. A repeat of the
+ * platform id stores nothing and reports `duplicate`.
+ */
+export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promise<IngestResult> {
+  const kind = IDENTITY_KIND_OF[inbound.channel];
+  const address = normaliseAddress(kind, inbound.from);
+  if (!address) throw new ValidationError(`"${inbound.from}" is not a ${kind} address`, 'from');
+  const conversation = kind === 'phone' ? (normalisePhone(inbound.conversation) ?? inbound.conversation) : inbound.conversation;
+  if (!conversation) throw new ValidationError('conversation is empty', 'conversation');
+  if (!inbound.externalId) throw new ValidationError('the platform message id is empty', 'id');
+
+  // Files first, outside the transaction: content-addressed, so a retry writes nothing new.
+  const attachments = await Promise.all(inbound.attachments.map((file) => ctx.files.put(file)));
+
+  try {
+    return await change(ctx, async (tx, record, at) => {
+      await lockSender(tx, kind, address);
+      const existing = await findByExternalId(tx, inbound.channel, inbound.externalId);
+      if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
+
+      let identity = await findIdentity(tx, kind, address);
+      if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
+      else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
+
+      let ticket = await findActiveTicket(tx, identity.contactId, inbound.channel, conversation);
+      const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
+      const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
+
+      if (ticket && 'status' in decision) {
+        const from = ticket.status;
+        ticket = await touchInbound(tx, ticket.id, decision.status, at);
+        if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
+      } else {
+        let previousTicketId: number | null = null;
+        if (ticket) {
+          // Resolved, and the reopen window has passed: it should have auto-closed already.
+          const closed = await updateStatus(tx, ticket.id, 'closed', at);
+          record(closed, 'status', 'system', { from: ticket.status, to: 'closed', reason: 'reopen window ended' });
+          previousTicketId = ticket.id;
+        } else {
+          previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
+        }
+        ticket = await insertTicket(tx, {
+          contactId: identity.contactId,
+          identityId: identity.id,
+          channel: inbound.channel,
+          conversation,
+          subject: subjectOf(inbound),
+          previousTicketId,
+          at,
+        });
+        record(ticket, 'created', 'customer', { channel: ticket.channel, priority: ticket.priority, previousTicketId });
+      }
+
+      const message = await insertMessage(tx, {
+        ticketId: ticket.id,
+        channel: inbound.channel,
+        direction: 'inbound',
+        author: null,
+        text: inbound.text,
+        attachments,
+        externalId: inbound.externalId,
+        at,
+      });
+      // Under the sender lock a repeat is found above; reaching here means the same platform
+      // id came from another sender. Roll everything back and report the first.
+      if (!message) throw new RepeatedMessage();
+      record(ticket, 'message', 'customer', { messageId: message.id, direction: 'inbound' });
+
+      if (inbound.consent) {
+        const optedOut = inbound.consent === 'opt-out';
+        await setOptOut(tx, identity.id, optedOut ? at : null);
+        record(ticket, 'consent', 'customer', { identityId: identity.id, optedOut });
+        await addSystemMessage(tx, record, ticket, optedOut
+          ? 'The customer opted out (STOP): nothing more is sent to them until they write START.'
+          : 'The customer opted back in (START): replies are sent again.', at);
+      }
+      return { ticket: ticket.number, message: message.id, duplicate: false };
+    });
+  } catch (error) {
+    if (!(error instanceof RepeatedMessage)) throw error;
+    const existing = await findByExternalId(ctx.sql, inbound.channel, inbound.externalId);
+    if (!existing) throw error;
+    return { ticket: existing.number, message: existing.id, duplicate: true };
+  }
+}
+
+function subjectOf(inbound: InboundMessage): string | null {
+  const line = (inbound.subject ?? inbound.text).split('\n').find((l) => l.trim() !== '')?.trim();
+  if (!line) return inbound.attachments.length > 0 ? `(${inbound.attachments.length} attachment${inbound.attachments.length > 1 ? 's' : ''})` : null;
+  return line.length > SUBJECT_LENGTH ? `${line.slice(0, SUBJECT_LENGTH - 1)}…` : line;
+}
+
+/**
+ * Applies a platform's delivery report (sent, delivered, read, failed…) to the outbound
+ * message it names. Reports for messages we do not know, or that would move the state
+ * backwards, change nothing. A failure is told in the ticket's thread with its reason.
+ */
+export async function recordDeliveryReport(ctx: TicketContext, report: InboundStatus): Promise<{ updated: boolean }> {
+  return change(ctx, async (tx, record, at) => {
+    const result = await applyDeliveryReport(tx, report.channel, report.externalId, report.state, report.error);
+    if (!result) return { updated: false };
+    const { after } = result;
+    const ticket = (await findTicketById(tx, after.ticketId))!;
+    record(ticket, 'delivery', 'system', { messageId: after.id, state: after.delivery, code: after.deliveryCode, reason: after.deliveryReason });
+    if (after.delivery === 'failed' || after.delivery === 'undelivered') {
+      await addSystemMessage(tx, record, ticket, `Not delivered: ${after.deliveryReason}`, at, { messageId: after.id });
+    }
+    return { updated: true };
+  });
+}

@@ -1,0 +1,127 @@
+import type { ChannelName, DeliveryState } from '../channels/contract.ts';
+import type { Db } from '../db/index.ts';
+import type { StoredFile } from '../files/store.ts';
+import type { Direction, Message } from './types.ts';
+
+/** The message stored under a platform id, with its ticket number: how a repeat is recognised. */
+export async function findByExternalId(db: Db, channel: ChannelName, externalId: string): Promise<{ id: string; number: number } | undefined> {
+  const [row] = await db<{ id: string; number: number }[]>`
+    select m.id, t.number from messages m join tickets t on t.id = m.ticket_id
+    where m.channel = ${channel} and m.external_id = ${externalId}`;
+  return row;
+}
+
+export interface NewMessage {
+  ticketId: number;
+  channel: ChannelName;
+  direction: Direction;
+  author: string | null;
+  text: string;
+  attachments: StoredFile[];
+  externalId: string | null;
+  slackTs?: string | null;
+  delivery?: DeliveryState | null;
+  at: Date;
+}
+
+/**
+ * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.
+ */
+export async function insertMessage(db: Db, m: NewMessage): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`
+    insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, created_at)
+    values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
+            ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.at})
+    on conflict (channel, external_id) do nothing
+    returning *`;
+  return row;
+}
+
+export async function findMessage(db: Db, id: string): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`select * from messages where id = ${id}`;
+  return row;
+}
+
+export async function findMessageBySlackTs(db: Db, slackTs: string): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`select * from messages where slack_ts = ${slackTs}`;
+  return row;
+}
+
+/** A ticket's messages in arrival order, notes included. */
+export async function listMessages(db: Db, ticketId: number): Promise<Message[]> {
+  return db<Message[]>`select * from messages where ticket_id = ${ticketId} order by seq`;
+}
+
+/**
+ * Takes the ticket's oldest queued outbound message for one send attempt, unless another
+ * worker holds it. Only the oldest: replies leave in the order they were written.
+ */
+export async function claimNextOutbound(db: Db, ticketId: number, now: Date, holdMs: number): Promise<Message | 'held' | undefined> {
+  const [head] = await db<Message[]>`
+    select * from messages where ticket_id = ${ticketId} and delivery = 'queued' order by seq limit 1 for update`;
+  if (!head) return undefined;
+  if (head.claimedUntil && head.claimedUntil > now) return 'held';
+  const [row] = await db<Message[]>`
+    update messages set claimed_until = ${new Date(now.getTime() + holdMs)}, attempts = attempts + 1
+    where id = ${head.id} returning *`;
+  return row;
+}
+
+/** Records a successful send: the platform's id, `sent` (or what it reported), the time. */
+export async function markSent(db: Db, id: string, externalId: string, state: DeliveryState, at: Date): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`
+    update messages set external_id = ${externalId}, delivery = ${state}, sent_at = ${at}, claimed_until = null
+    where id = ${id} and delivery = 'queued' returning *`;
+  return row;
+}
+
+/** Gives a message back to the queue after a retryable failure, noting why. */
+export async function releaseForRetry(db: Db, id: string, reason: string, code: string | null, retryAt: Date): Promise<void> {
+  await db`
+    update messages set claimed_until = ${retryAt}, delivery_reason = ${reason}, delivery_code = ${code}
+    where id = ${id} and delivery = 'queued'`;
+}
+
+/** Puts a claimed message back until `until` without counting the claim as an attempt (pacing). */
+export async function deferClaim(db: Db, id: string, until: Date): Promise<void> {
+  await db`update messages set claimed_until = ${until}, attempts = greatest(attempts - 1, 0) where id = ${id} and delivery = 'queued'`;
+}
+
+/** Marks a message failed (or undelivered) with the reason. */
+export async function markFailed(db: Db, id: string, state: 'failed' | 'undelivered', reason: string, code: string | null): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`
+    update messages set delivery = ${state}, delivery_reason = ${reason}, delivery_code = ${code}, claimed_until = null
+    where id = ${id} returning *`;
+  return row;
+}
+
+/** Applies a platform's delivery report to the message it sent, if the state moves forward. */
+export async function applyDeliveryReport(
+  db: Db,
+  channel: ChannelName,
+  externalId: string,
+  state: DeliveryState,
+  error: { code?: string; reason: string } | undefined,
+): Promise<{ before: Message; after: Message } | undefined> {
+  const [before] = await db<Message[]>`
+    select * from messages where channel = ${channel} and external_id = ${externalId} and direction = 'outbound' for update`;
+  if (!before || !advances(before.delivery!, state)) return undefined;
+  const [after] = await db<Message[]>`
+    update messages set delivery = ${state},
+      delivery_code = ${error?.code ?? null},
+      delivery_reason = ${error?.reason ?? (state === 'failed' || state === 'undelivered' ? `the platform reported ${state}` : null)}
+    where id = ${before.id} returning *`;
+  return { before, after: after! };
+}
+
+const RANK: Record<DeliveryState, number> = { queued: 0, sent: 1, delivered: 2, read: 3, undelivered: 2, failed: 2 };
+
+/**
+ * Reports arrive out of order (a `sent` after `delivered`); a state only moves forward. A
+ * failure can follow `sent` but not a confirmed delivery.
+ */
+export function advances(from: DeliveryState, to: DeliveryState): boolean {
+  if (from === to) return false;
+  if (from === 'failed' || from === 'undelivered') return false;
+  return RANK[to] > RANK[from];
+}

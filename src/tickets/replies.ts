@@ -1,0 +1,89 @@
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { QUEUES } from '../jobs/index.ts';
+import type { StoredFile } from '../files/store.ts';
+import { change, type TicketContext } from './context.ts';
+import { nextStatus } from './lifecycle.ts';
+import { insertMessage } from './messages-sql.ts';
+import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
+import type { Actor, Message } from './types.ts';
+import type { Tx } from '../db/index.ts';
+
+export interface ReplyInput {
+  ticket: number;
+  /** The agent (a Slack user id). */
+  author: Actor;
+  text: string;
+  attachments?: StoredFile[];
+  /** Where the reply already lives in Slack (the agent wrote it in the thread). */
+  slackTs?: string;
+}
+
+/**
+ * Queues an agent's reply to the customer: stored as `queued` with its delivery job in the same
+ * transaction. The first reply on an unassigned ticket claims it; a closed ticket refuses.
+ */
+export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Message> {
+  if (input.text.trim() === '' && (input.attachments ?? []).length === 0) throw new ValidationError('a reply needs text or a file', 'text');
+  return change(ctx, async (tx, record, at) => {
+    let ticket = await lockTicketByNumber(tx, input.ticket);
+    if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
+    const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
+    const claims = ticket.assignee === null;
+    if (claims || status !== ticket.status) {
+      const before = ticket;
+      ticket = await updateAssignee(tx, ticket.id, before.assignee ?? input.author, status, at);
+      if (claims) record(ticket, 'claimed', input.author, { assignee: input.author, by: 'reply' });
+      if (status !== before.status) record(ticket, 'status', input.author, { from: before.status, to: status, reason: 'agent replied' });
+    }
+    const message = (await insertMessage(tx, {
+      ticketId: ticket.id,
+      channel: ticket.channel,
+      direction: 'outbound',
+      author: input.author,
+      text: input.text,
+      attachments: input.attachments ?? [],
+      externalId: null,
+      slackTs: input.slackTs ?? null,
+      delivery: 'queued',
+      at,
+    }))!;
+    record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
+    await scheduleDelivery(ctx, tx, ticket.id);
+    return message;
+  });
+}
+
+/** Triggers the ticket's delivery job now, or at `at` (a retry, a pacing slot). */
+export async function scheduleDelivery(ctx: Pick<TicketContext, 'jobs'>, db: Tx | TicketContext['sql'], ticketId: number, at?: Date): Promise<void> {
+  await ctx.jobs.send(db, QUEUES.deliver, { ticketId }, { singletonKey: String(ticketId), ...(at ? { startAfter: at } : {}) });
+}
+
+export interface NoteInput {
+  ticket: number;
+  author: Actor;
+  text: string;
+  attachments?: StoredFile[];
+  slackTs?: string;
+}
+
+/** Adds an internal note: kept beside the conversation, never sent to the customer. */
+export async function note(ctx: TicketContext, input: NoteInput): Promise<Message> {
+  if (input.text.trim() === '' && (input.attachments ?? []).length === 0) throw new ValidationError('a note needs text', 'text');
+  return change(ctx, async (tx, record, at) => {
+    const ticket = await lockTicketByNumber(tx, input.ticket);
+    if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
+    const message = (await insertMessage(tx, {
+      ticketId: ticket.id,
+      channel: ticket.channel,
+      direction: 'note',
+      author: input.author,
+      text: input.text,
+      attachments: input.attachments ?? [],
+      externalId: null,
+      slackTs: input.slackTs ?? null,
+      at,
+    }))!;
+    record(ticket, 'message', input.author, { messageId: message.id, direction: 'note' });
+    return message;
+  });
+}

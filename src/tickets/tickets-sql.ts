@@ -1,0 +1,121 @@
+import type { ChannelName } from '../channels/contract.ts';
+import type { Db } from '../db/index.ts';
+import type { Priority, Status } from './lifecycle.ts';
+import type { Ticket } from './types.ts';
+
+/** The contact's ticket on this conversation that is not closed, locked for update. */
+export async function findActiveTicket(db: Db, contactId: number, channel: ChannelName, conversation: string): Promise<Ticket | undefined> {
+  const [row] = await db<Ticket[]>`
+    select * from tickets
+    where contact_id = ${contactId} and channel = ${channel} and conversation = ${conversation} and status <> 'closed'
+    for update`;
+  return row;
+}
+
+/** The most recent ticket on this conversation, to link a new one to it. */
+export async function findLatestTicketId(db: Db, contactId: number, channel: ChannelName, conversation: string): Promise<number | undefined> {
+  const [row] = await db<{ id: number }[]>`
+    select id from tickets
+    where contact_id = ${contactId} and channel = ${channel} and conversation = ${conversation}
+    order by created_at desc, id desc limit 1`;
+  return row?.id;
+}
+
+export interface NewTicket {
+  contactId: number;
+  identityId: number;
+  channel: ChannelName;
+  conversation: string;
+  subject: string | null;
+  previousTicketId: number | null;
+  at: Date;
+}
+
+export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    insert into tickets (contact_id, identity_id, channel, conversation, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
+    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.subject}, ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
+    returning *`;
+  return row!;
+}
+
+export async function findTicketByNumber(db: Db, number: number): Promise<Ticket | undefined> {
+  const [row] = await db<Ticket[]>`select * from tickets where number = ${number}`;
+  return row;
+}
+
+export async function findTicketById(db: Db, id: number): Promise<Ticket | undefined> {
+  const [row] = await db<Ticket[]>`select * from tickets where id = ${id}`;
+  return row;
+}
+
+/** Locks a ticket by its number for the rest of the transaction. */
+export async function lockTicketByNumber(db: Db, number: number): Promise<Ticket | undefined> {
+  const [row] = await db<Ticket[]>`select * from tickets where number = ${number} for update`;
+  return row;
+}
+
+/** Records a customer message's arrival: the time, and the status it leads to. */
+export async function touchInbound(db: Db, ticketId: number, status: Status, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    update tickets set last_inbound_at = ${at}, updated_at = ${at}, status = ${status},
+      resolved_at = case when ${status}::text = 'resolved' then resolved_at else null end
+    where id = ${ticketId} returning *`;
+  return row!;
+}
+
+/** Moves a ticket to `status`, stamping resolved/closed times. */
+export async function updateStatus(db: Db, ticketId: number, status: Status, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    update tickets set status = ${status}, updated_at = ${at},
+      resolved_at = case when ${status}::text = 'resolved' then ${at}::timestamptz
+                         when ${status}::text = 'closed' then resolved_at else null end,
+      closed_at = case when ${status}::text = 'closed' then ${at}::timestamptz else null end
+    where id = ${ticketId} returning *`;
+  return row!;
+}
+
+export async function updateAssignee(db: Db, ticketId: number, assignee: string | null, status: Status, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    update tickets set assignee = ${assignee}, status = ${status}, updated_at = ${at} where id = ${ticketId} returning *`;
+  return row!;
+}
+
+export async function updatePriority(db: Db, ticketId: number, priority: Priority, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`update tickets set priority = ${priority}, updated_at = ${at} where id = ${ticketId} returning *`;
+  return row!;
+}
+
+export async function raiseEscalation(db: Db, ticketId: number, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    update tickets set escalation_level = escalation_level + 1, updated_at = ${at} where id = ${ticketId} returning *`;
+  return row!;
+}
+
+export async function addTags(db: Db, ticketId: number, tags: string[], at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`
+    update tickets set tags = (select coalesce(array_agg(distinct t order by t), '{}') from unnest(tags || ${tags}::text[]) t),
+      updated_at = ${at}
+    where id = ${ticketId} returning *`;
+  return row!;
+}
+
+/** Stamps the first agent reply that reached the customer. */
+export async function markFirstResponse(db: Db, ticketId: number, at: Date): Promise<void> {
+  await db`update tickets set first_response_at = coalesce(first_response_at, ${at}) where id = ${ticketId}`;
+}
+
+export interface TicketFilter {
+  statuses?: Status[];
+  assignee?: string | null;
+  limit?: number;
+}
+
+/** Tickets for queues and lists, oldest waiting first. */
+export async function listTickets(db: Db, filter: TicketFilter): Promise<Ticket[]> {
+  const statuses = filter.statuses ?? ['new', 'open', 'pending'];
+  const byAssignee = filter.assignee === undefined ? db`` : filter.assignee === null ? db`and assignee is null` : db`and assignee = ${filter.assignee}`;
+  return db<Ticket[]>`
+    select * from tickets where status = any(${statuses}::text[]) ${byAssignee}
+    order by coalesce(last_inbound_at, created_at), id limit ${filter.limit ?? 50}`;
+}

@@ -1,0 +1,76 @@
+import type { Db } from '../db/index.ts';
+import { NotFoundError } from '../errors.ts';
+import { findContactWithIdentities } from './contacts-sql.ts';
+import { listMessages } from './messages-sql.ts';
+import { findTicketByNumber } from './tickets-sql.ts';
+
+/** A ticket as the API shows it: its state, contact and every message in order, notes included. */
+export interface TicketView {
+  number: number;
+  status: string;
+  priority: string;
+  assignee: string | null;
+  channel: string;
+  conversation: string;
+  subject: string | null;
+  tags: string[];
+  escalationLevel: number;
+  previousTicket: number | null;
+  createdAt: string;
+  updatedAt: string;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  contact: { id: number; name: string | null; identities: { kind: string; address: string }[] };
+  messages: {
+    id: string;
+    direction: string;
+    author: string | null;
+    text: string;
+    attachments: { name: string; contentType: string; size: number }[];
+    externalId: string | null;
+    delivery: string | null;
+    deliveryError: { code: string | null; reason: string } | null;
+    createdAt: string;
+  }[];
+}
+
+export async function ticketView(db: Db, number: number): Promise<TicketView> {
+  const ticket = await findTicketByNumber(db, number);
+  if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
+  const [contact, messages, previous] = await Promise.all([
+    findContactWithIdentities(db, ticket.contactId),
+    listMessages(db, ticket.id),
+    ticket.previousTicketId ? db<{ number: number }[]>`select number from tickets where id = ${ticket.previousTicketId}` : Promise.resolve([]),
+  ]);
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    number: ticket.number,
+    status: ticket.status,
+    priority: ticket.priority,
+    assignee: ticket.assignee,
+    channel: ticket.channel,
+    conversation: ticket.conversation,
+    subject: ticket.subject,
+    tags: ticket.tags,
+    escalationLevel: ticket.escalationLevel,
+    previousTicket: previous[0]?.number ?? null,
+    createdAt: ticket.createdAt.toISOString(),
+    updatedAt: ticket.updatedAt.toISOString(),
+    firstResponseAt: iso(ticket.firstResponseAt),
+    resolvedAt: iso(ticket.resolvedAt),
+    closedAt: iso(ticket.closedAt),
+    contact: contact!,
+    messages: messages.map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      author: m.author,
+      text: m.text,
+      attachments: m.attachments.map(({ name, contentType, size }) => ({ name, contentType, size })),
+      externalId: m.externalId,
+      delivery: m.delivery,
+      deliveryError: m.delivery === 'failed' || m.delivery === 'undelivered' ? { code: m.deliveryCode, reason: m.deliveryReason! } : null,
+      createdAt: m.createdAt.toISOString(),
+    })),
+  };
+}

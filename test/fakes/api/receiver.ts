@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hmacSha256Hex, safeEqual } from '../../../src/shared/crypto.ts';
+
+/** One POST the customer's app received from Switchboard. */
+export interface ReceivedReply {
+  body: { ticket: number; id: string; to: string; conversation: string; text: string; attachments?: unknown[] };
+  signatureValid: boolean;
+  status: number;
+  at: number;
+}
+
+/**
+ * The other end of the API channel: a custom app receiving agents' replies at
+ * API_CHANNEL_WEBHOOK_URL. It checks `X-Switchboard-Signature`, records every delivery, and can
+ * be told to answer errors first.
+ */
+export interface ApiReceiver {
+  url: string;
+  /** Every POST, answered or refused, in arrival order. */
+  posts: ReceivedReply[];
+  /** The replies it accepted (2xx): what the customer actually got. */
+  delivered(): ReceivedReply['body'][];
+  /** Answer the next `count` POSTs with `status` (and Retry-After seconds, if given). */
+  failNext(count: number, status: number, retryAfterSeconds?: number): void;
+  /** Resolves once `count` replies have been accepted. */
+  waitForDelivered(count: number, timeoutMs?: number): Promise<ReceivedReply['body'][]>;
+  close(): Promise<void>;
+}
+
+export async function startApiReceiver(token: string): Promise<ApiReceiver> {
+  const posts: ReceivedReply[] = [];
+  const failures: { status: number; retryAfter?: number }[] = [];
+  const waiters: (() => void)[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const raw = await readAll(req);
+    const header = String(req.headers['x-switchboard-signature'] ?? '');
+    const signatureValid = safeEqual(header, `sha256=${hmacSha256Hex(token, raw)}`);
+    const failure = failures.shift();
+    const status = !signatureValid ? 401 : failure ? failure.status : 200;
+    posts.push({ body: JSON.parse(raw), signatureValid, status, at: Date.now() });
+    res.writeHead(status, failure?.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
+    res.end(status === 200 ? '{"ok":true}' : '{"ok":false}');
+    for (const wake of waiters.splice(0)) wake();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const delivered = () => posts.filter((p) => p.status >= 200 && p.status < 300).map((p) => p.body);
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/replies`,
+    posts,
+    delivered,
+    failNext(count, status, retryAfterSeconds) {
+      for (let i = 0; i < count; i++) failures.push({ status, retryAfter: retryAfterSeconds });
+    },
+    async waitForDelivered(count, timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      while (delivered().length < count) {
+        if (Date.now() > until) throw new Error(`expected ${count} delivered replies, got ${delivered().length} after ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return delivered();
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
