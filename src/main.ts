@@ -2,6 +2,8 @@ import { startSwitchboard, type Switchboard } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
 
+const REPEAT_MS = 1_000;
+
 /** `npm start`: parse the environment, start, and stop cleanly on SIGTERM or Ctrl-C. */
 async function main(): Promise<void> {
   let config: Config;
@@ -15,12 +17,17 @@ async function main(): Promise<void> {
 
   let app: Switchboard | undefined;
   let signalled = false;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
+      // Ctrl-C reaches us twice: from the terminal (our process group) and forwarded by npm,
+      // milliseconds apart. Only a second signal a person sends later means "stop waiting".
+      if (Date.now() - firstSignalAt < REPEAT_MS) return;
       process.stderr.write(`${signal} again: exiting without waiting\n`);
       process.exit(1);
     }
     signalled = true;
+    firstSignalAt = Date.now();
     if (!app) return; // still starting: stop as soon as start-up finishes
     const running = app;
     running.logger.info({ signal }, 'shutting down');

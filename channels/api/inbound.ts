@@ -31,7 +31,8 @@ export function parseApiInbound(value: unknown, now: Date): InboundMessage {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length > 0 ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'body');
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? `${field} is required` : `${field}: ${issue.message}`;
+    const missing = issue.path.length === 1 && (value as Record<string, unknown>)[String(issue.path[0])] === undefined;
+    const message = missing ? `${field} is required` : `${field}: ${issue.message}`;
     throw new ChannelInputError(message, { status: 422, field });
   }
   const data: ApiInboundBody = parsed.data;
