@@ -27,11 +27,9 @@ describe('shutdown', () => {
     const acknowledged: string[] = [];
     const refused: number[] = [];
     let stop = false;
-    let sent = 0;
     const sender = async (lane: number) => {
       for (let i = 0; !stop; i++) {
         const id = `lane${lane}-${i}`;
-        sent++;
         try {
           const response = await fetch(`http://127.0.0.1:${port}/api/v1/inbound`, {
             method: 'POST',
@@ -47,16 +45,16 @@ describe('shutdown', () => {
       }
     };
     const lanes = Promise.all(Array.from({ length: 8 }, (_, lane) => sender(lane)));
-    await new Promise((r) => setTimeout(r, 700));
+    // Let traffic build up, then stop while requests are in flight.
+    for (let waited = 0; acknowledged.length < 30 && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     run.signalGroup('SIGTERM');
     const code = await run.exited;
     stop = true;
     await lanes;
 
-    expect(code).toBe(0);
-    expect(run.output()).toMatch(/"msg":"stopped"/);
-    expect(acknowledged.length).toBeGreaterThan(20);
-    expect(refused.every((status) => status === 503)).toBe(true);
+    const outcome = { code, stopped: /"msg":"stopped"/.test(run.output()), refusedWith: [...new Set(refused)].filter((s) => s !== 503) };
+    expect(outcome, run.output().slice(-3000)).toEqual({ code: 0, stopped: true, refusedWith: [] });
+    expect(acknowledged.length).toBeGreaterThanOrEqual(30);
 
     const again = runSwitchboard(env, 'node');
     await again.waitFor(/switchboard listening/);
