@@ -47,8 +47,11 @@ create table tickets (
   custom jsonb not null default '{}' check (jsonb_typeof(custom) = 'object'),
   escalation_level integer not null default 0 check (escalation_level >= 0),
   previous_ticket_id integer references tickets (id),
-  -- The nearest SLA due time, kept by the SLA engine for cards and lists.
+  -- The SLA summary the SLA engine keeps for cards and lists: the nearest due time and its
+  -- metric, and when a target still unmet was breached.
   sla_due_at timestamptz,
+  sla_due_metric text,
+  sla_breached_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   first_response_at timestamptz,

@@ -7,6 +7,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
     globalSetup: ['test/setup/database.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file gets its own database (cloned from a migrated template), so files run in

@@ -22,6 +22,8 @@ export interface Ticket {
   escalationLevel: number;
   previousTicketId: number | null;
   slaDueAt: Date | null;
+  slaDueMetric: string | null;
+  slaBreachedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   firstResponseAt: Date | null;
