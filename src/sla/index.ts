@@ -24,9 +24,11 @@ export {
   STATUSES,
   type BusinessHours,
   type LadderStep,
+  type OpeningInterval,
   type Metric,
   type Priority,
   type SlaPolicy,
   type Status,
   type Targets,
+  type Weekday,
 } from './types.ts';

@@ -62,7 +62,7 @@ export type TargetsInput = z.output<typeof targetsSchema>;
 // Slack's mention syntax: a user `<@U…>` (or `<@W…>` on Enterprise Grid), a user group
 // `<!subteam^S…>` (optionally `|handle`), or `<!here>` / `<!channel>` / `<!everyone>`. A bare
 // `@name` is shown as text and notifies nobody.
-// https://docs.slack.dev/messaging/formatting-message-text#mentioning-users
+// https://api.slack.com/reference/surfaces/formatting#mentioning-users
 const MENTION = /^<(?:@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+(?:\|[^<>]*)?|!here|!channel|!everyone)>$/;
 
 /** One or more Slack mentions separated by spaces. */

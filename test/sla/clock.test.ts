@@ -99,6 +99,15 @@ describe('resolution time (pausable) and total resolution time', () => {
     expect(cycleOf(state, 'firstReply')).toMatchObject({ state: 'running', dueAt: t('13:00') });
   });
 
+  it('moves the due time by 2h of business hours when pending for 2h', () => {
+    // Berlin 9–17. Created Monday 09:00 (07:00Z): resolution (8h) due Monday 17:00 (15:00Z).
+    // Pending 10:00–12:00 moves it to Tuesday 11:00 (09:00Z), past the night.
+    const facts = [created(t('07:00')), status(t('08:00'), 'pending'), status(t('10:00'), 'open')];
+    const env = { SLA_BUSINESS_HOURS: BERLIN_9_TO_5 };
+    expect(cycleOf(sla(facts, t('07:30'), env), 'resolution')!.dueAt).toEqual(t('15:00'));
+    expect(cycleOf(sla(facts, t('10:30'), env), 'resolution')!.dueAt).toEqual(t('09:00', 'tue'));
+  });
+
   it('moves the due time by the business hours spent pending, across a night', () => {
     // Berlin 9–17. Created Monday 09:00 (07:00Z); pending Monday 16:00 → Tuesday 10:00, which
     // is 1h + 1h of business time: resolution (8h) is due Tuesday 11:00 instead of Monday 17:00.
