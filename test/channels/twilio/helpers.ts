@@ -29,8 +29,9 @@ export function memoryLogger() {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export function testDeps(overrides: Partial<ChannelDeps> = {}): ChannelDeps & { logger: ReturnType<typeof memoryLogger> } {
-  return { logger: memoryLogger(), now: Date.now, publicBaseUrl: PUBLIC_BASE_URL, fetch: globalThis.fetch, ...overrides } as never;
+/** Adapter dependencies for tests: real clock and fetch, a logger that remembers. */
+export function testDeps(overrides: Omit<Partial<ChannelDeps>, 'logger'> = {}): ChannelDeps & { logger: ReturnType<typeof memoryLogger> } {
+  return { logger: memoryLogger(), now: Date.now, publicBaseUrl: PUBLIC_BASE_URL, fetch: globalThis.fetch, ...overrides };
 }
 
 /** The environment an admin would write for this emulator. */
