@@ -131,7 +131,8 @@ export interface ChannelLimits {
   sendsPerSecond?: number;
   /**
    * How long after the customer's last message a free-form reply is still allowed
-   * (WhatsApp's 24-hour customer service window). Outside it the core does not send.
+   * (WhatsApp's 24-hour customer service window). Outside it the core does not call `send`
+   * (it calls `sendOutsideReplyWindow` when the channel has one).
    */
   replyWindowMs?: number;
 }
@@ -218,6 +219,13 @@ export interface Channel {
    * matter (an SMS reply costing several segments). Absent or undefined: nothing to say.
    */
   replyNotice?(text: string): string | undefined;
+  /**
+   * Outside `limits.replyWindowMs`, sends the one thing the platform still allows instead of
+   * the reply: a pre-approved message inviting the customer to write back (a WhatsApp
+   * template), so the window reopens when they do. The reply itself is not delivered; the
+   * core says so to the agent. Absent when nothing can be sent outside the window.
+   */
+  sendOutsideReplyWindow?(message: OutboundMessage): Promise<SendResult>;
   readonly webhooks?: readonly WebhookRoute[];
   /** Verifies, parses and hands a push delivery to the sink; answers after commit. */
   handleWebhook?(request: Request, sink: Sink): Promise<Response>;
