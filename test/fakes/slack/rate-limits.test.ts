@@ -40,10 +40,10 @@ describe('chat.postMessage rate limit (about 1 per second per channel, short bur
   });
 
   it('lets the channel post again once the bucket refills', async () => {
-    slack = await startSlackEmulator({ rateLimits: { postsPerSecond: 20, burst: 1 } });
+    slack = await startSlackEmulator({ rateLimits: { postsPerSecond: 4, burst: 1 } });
     expect((await post('C0TRIAGE01', 'a')).status).toBe(200);
     expect((await post('C0TRIAGE01', 'b')).status).toBe(429);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 300));
     expect((await post('C0TRIAGE01', 'c')).status).toBe(200);
   });
 
