@@ -138,6 +138,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
       get connections() {
         return socket.connections;
       },
+      /** Pings received from clients. */
+      get pings() {
+        return socket.pings;
+      },
+      setAnswerPings: socket.setAnswerPings,
       waitForConnections: socket.waitForConnections,
       disconnect: socket.disconnect,
       terminate: socket.terminate,

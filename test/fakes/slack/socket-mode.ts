@@ -10,7 +10,9 @@
  *   a view_submission as an HTTP response body would;
  * - `{"type":"disconnect","reason":"refresh_requested"|"warning"|"link_disabled"}` asks the
  *   client to reconnect (@slack/socket-mode closes and calls apps.connections.open again).
- * The client pings every 5 s and wants a pong; `ws` answers pings by itself.
+ * The client pings every clientPingTimeout/3 ms and drops the connection when pongs stop
+ * coming (then reconnects after clientPingTimeout ms); the emulator answers pings unless
+ * told not to, to play a dead link.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -40,18 +42,24 @@ interface Pending {
 }
 
 export function createSocketMode(ws: Workspace) {
-  const server = new WebSocketServer({ noServer: true });
+  const server = new WebSocketServer({ noServer: true, autoPong: false });
   const sockets = new Set<WebSocket>();
   const pending = new Map<string, Pending>();
   const acks: SocketAck[] = [];
   /** Frames from the app that were not acks of a pending envelope. */
   const strays: unknown[] = [];
   let next = 0;
+  let pings = 0;
+  let answerPings = true;
 
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('message', (data) => onFrame(String(data)));
+    socket.on('ping', (data) => {
+      pings += 1;
+      if (answerPings) socket.pong(data);
+    });
     socket.send(
       JSON.stringify({
         type: 'hello',
@@ -173,6 +181,13 @@ export function createSocketMode(ws: Workspace) {
     strays,
     get connections(): number {
       return sockets.size;
+    },
+    get pings(): number {
+      return pings;
+    },
+    /** Stop (or resume) answering the client's pings: a link that is up but dead. */
+    setAnswerPings(on: boolean): void {
+      answerPings = on;
     },
   };
 }
