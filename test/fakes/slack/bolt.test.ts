@@ -180,6 +180,16 @@ describe('a Bolt app over Socket Mode, pointed at the emulator', () => {
     expect(slack.views('U0AGENT001')[0]!.errors).toEqual({ who: 'Pick an agent' });
   });
 
+  it("echoes the app's own posts as message events, which Bolt's ignoreSelf drops", async () => {
+    slack.echoBotMessages('socket');
+    const ts = await postCard();
+    await app.client.chat.postMessage({ channel: 'C0TRIAGE01', thread_ts: ts, text: 'note: written by the bot itself' });
+    await expect.poll(() => slack.echoes.map((e) => e.acked)).toEqual([true, true]);
+    expect(slack.echoes[1]!.event).toMatchObject({ type: 'message', bot_id: slack.botId, thread_ts: ts });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.thread('C0TRIAGE01', ts).map((m) => m.text)).toEqual(['Ticket #42', 'note: written by the bot itself']);
+  });
+
   it('receives thread replies as events_api envelopes', async () => {
     const ts = await postCard();
     const { event } = slack.userPosts({ user: 'U0AGENT001', channel: 'C0TRIAGE01', thread_ts: ts, text: 'note: call back at 5' });

@@ -2,6 +2,7 @@
  * startSlackEmulator: the workspace, the Web API, signed inbound traffic and Socket Mode
  * behind one object a test drives and asserts on.
  */
+import { echoBotMessages, type Echo, type EchoTarget } from './echoes.ts';
 import { applyMessageResponse, applyViewSubmissionResponse, commandAckBody } from './effects.ts';
 import { eventCallback, urlVerification, userDeletes, userEdits, userOpensHome, userPosts, userUploads } from './events.ts';
 import { createFaults, createLatencyStats, type FaultKind } from './faults.ts';
@@ -24,6 +25,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
   const calls: RecordedCall[] = [];
   const rateLimited: RateLimitHit[] = [];
   const responses: ResponseUrlPost[] = [];
+  const echoes: Echo[] = [];
   const socket = createSocketMode(ws);
   let delayMs = options.latencyMs ?? 0;
   const env: MethodEnv = { ws, base: '', wsBase: '', uploads: new Map() };
@@ -101,6 +103,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     blockActions: (input: ActionInput) => blockActions(ws, base, input),
     viewSubmission: (input: SubmissionInput) => viewSubmission(ws, input),
     newTriggerId: (user: string) => issueTrigger(ws, user),
+    /** Deliver a `message` event for each of the app's own posts, as Slack does (off by default). */
+    echoBotMessages: (target: EchoTarget) => echoBotMessages(ws, socket, target, echoes),
+    /** Echo events sent so far, with their delivery outcome. */
+    echoes,
 
     /** Signed deliveries to the app's HTTP endpoint, as Slack makes them. */
     http: {

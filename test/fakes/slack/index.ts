@@ -14,6 +14,7 @@ export { startSlackEmulator, type SlackEmulator } from './emulator.ts';
 export { signRequest, slackSignature, type SignatureVariant } from './signing.ts';
 export type { DeliveryOptions, EventDeliveryOptions, HttpDelivery } from './inbound-http.ts';
 export type { ActionInput, CommandInput, SubmissionInput } from './interactive.ts';
+export type { Echo, EchoTarget } from './echoes.ts';
 export type { FaultKind, LatencySummary } from './faults.ts';
 export type { EnvelopeType, SendOptions } from './socket-mode.ts';
 export type * from './types.ts';

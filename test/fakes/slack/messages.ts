@@ -54,6 +54,8 @@ export function appendMessage(ws: Workspace, channel: string, message: SlackMess
       message.parent_user_id = parent.user ?? '';
     }
   }
+  const target = ws.channels.get(channel);
+  if (target && message.bot_id === ws.app.botId) ws.onBotMessage?.(target, message);
   return message;
 }
 

@@ -61,6 +61,8 @@ export interface Workspace {
   socketTickets: Map<string, number>;
   triggerTtlMs: number;
   nextTs: () => string;
+  /** Called for every message the app's bot posts (Slack sends those as events too). */
+  onBotMessage?: (channel: Channel, message: SlackMessage) => void;
 }
 
 const DEFAULT_CHANNELS: ChannelConfig[] = [
