@@ -14,9 +14,9 @@ export function findMessage(ws: Workspace, channel: string, ts: string): SlackMe
   return channelHistory(ws, channel).find((m) => m.ts === ts);
 }
 
-/** Top-level messages in order, as conversations.history shows them (oldest first here). */
+/** Top-level messages in order (broadcast replies included), as conversations.history shows them, oldest first. */
 export function topLevel(ws: Workspace, channel: string): SlackMessage[] {
-  return channelHistory(ws, channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
+  return channelHistory(ws, channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast');
 }
 
 /** The parent and its replies in order, as conversations.replies answers. */

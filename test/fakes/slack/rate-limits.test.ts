@@ -90,6 +90,15 @@ describe('what the WebClient does with a 429', () => {
     expect(slack.messages('C0TRIAGE01').map((m) => m.text)).toEqual(['a', 'b']);
   });
 
+  it('by default: once retries run out on 429s, throws WebAPIRequestError wrapping the rate limit', async () => {
+    slack = await startSlackEmulator({ rateLimits: { postsPerSecond: 1, burst: 1 } });
+    const client = clientFor({ retryConfig: { retries: 0 } });
+    await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'a' });
+    const error = await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'b' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.RequestError, original: { message: expect.stringMatching(/rate limit was exceeded/) } });
+    expect(slack.messages('C0TRIAGE01').map((m) => m.text)).toEqual(['a']);
+  });
+
   it('by default: holds every other call of that client while it waits (the request queue is paused)', async () => {
     slack = await startSlackEmulator({ rateLimits: { postsPerSecond: 1, burst: 1 } });
     const client = clientFor({ retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 } });

@@ -52,6 +52,13 @@ describe('messages through the real WebClient', () => {
     expect(slack.messages('C0TRIAGE01')).toHaveLength(1);
   });
 
+  it('shows a reply_broadcast reply both in its thread and in the channel', async () => {
+    const parent = await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'Ticket #8' });
+    await client.chat.postMessage({ channel: 'C0TRIAGE01', thread_ts: parent.ts!, text: 'Escalated to managers', reply_broadcast: true });
+    expect(slack.messages('C0TRIAGE01').map((m) => m.text)).toEqual(['Ticket #8', 'Escalated to managers']);
+    expect(slack.thread('C0TRIAGE01', parent.ts!).at(-1)).toMatchObject({ subtype: 'thread_broadcast', thread_ts: parent.ts });
+  });
+
   it('hands out unique, increasing ts values even for posts in the same millisecond', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.chat.postMessage({ channel: 'C0GENERAL1', text: `m${i}` })));
     const ts = results.map((r) => r.ts!);

@@ -2,7 +2,7 @@
  * chat.* methods: what the bot posts, edits and deletes, stored as Slack stores it.
  * https://docs.slack.dev/reference/methods/chat.postMessage
  */
-import { fail, jsonArg, readBlocks, str, type Answer } from '../args.ts';
+import { bool, fail, jsonArg, readBlocks, str, type Answer } from '../args.ts';
 import { appendMessage, deleteMessage, findMessage, threadRoot } from '../messages.ts';
 import { resolveChannel, type Workspace } from '../workspace.ts';
 import type { Json, SlackMessage } from '../types.ts';
@@ -29,6 +29,8 @@ export function postMessage(ws: Workspace, args: Json): Answer {
     ts,
     ...content.value,
     ...(threadTs ? { thread_ts: threadTs } : {}),
+    // reply_broadcast: "visible to everyone in the channel or conversation" as well.
+    ...(threadTs && bool(args, 'reply_broadcast') ? { subtype: 'thread_broadcast' } : {}),
     ...customAuthor(args),
   };
   appendMessage(ws, channel.id, message);
