@@ -15,6 +15,7 @@ import { createHttpApp } from './http/app.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { addLogContext, createLogger, type Logger } from './log.ts';
+import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
 
@@ -27,7 +28,12 @@ export interface SwitchboardOptions {
   delivery?: Partial<DeliveryOptions>;
   /** Listen address; tests use 127.0.0.1. */
   hostname?: string;
+  /** Core modules beside tickets (Slack, SLA); each may decline by returning undefined. */
+  modules?: ModuleFactory[];
 }
+
+/** The core modules every instance runs, in start order. */
+export const CORE_MODULES: ModuleFactory[] = [];
 
 export interface Switchboard {
   /** The base URL this instance answers on. */
@@ -39,6 +45,7 @@ export interface Switchboard {
   jobs: Jobs;
   tickets: Tickets;
   channels: ReadonlyMap<ChannelName, Channel>;
+  modules: readonly CoreModule[];
   /** The API channel's token, and whether this start generated it. */
   apiToken: { token: string; generated: boolean; file: string | undefined };
   /** Stops accepting, drains requests and jobs, stops the database. Safe to call twice. */
@@ -94,7 +101,18 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       observers: [],
       delivery: { ...DEFAULT_DELIVERY, ...options.delivery },
     });
+    const fetchClient = options.fetch ?? fetch;
+    const modules = (options.modules ?? CORE_MODULES)
+      .map((create) => create({ config, logger, clock, database, jobs, tickets, channels, fetch: fetchClient }))
+      .filter((m): m is CoreModule => m !== undefined);
+    for (const module of modules) if (module.observer) tickets.observe(module.observer);
     await tickets.work();
+    for (const module of modules) {
+      await module.start?.();
+      stack.push(async () => {
+        await module.stop?.();
+      });
+    }
 
     const sink: Sink = {
       async message(inbound) {
@@ -116,7 +134,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         await database.sql`select 1`;
         return migrationsApplied(database.sql);
       },
-      routes: [ticketApiRoutes(tickets, apiToken.token)],
+      routes: [ticketApiRoutes(tickets, apiToken.token), ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : []))],
     });
     const server = await listen(app.fetch, config.port, options.hostname);
     const port = (server.address() as AddressInfo).port;
@@ -144,6 +162,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       jobs,
       tickets,
       channels,
+      modules,
       apiToken,
       stop: () => (stopping ??= unwind()),
     };

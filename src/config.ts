@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { parseDuration } from './shared/duration.ts';
+import { parseSlaPolicy, type SlaPolicy } from './sla/index.ts';
 
 /**
  * The only reader of the environment. Parsed once at start-up; every problem is reported at
@@ -15,6 +16,8 @@ export interface Config {
   publicBaseUrl: string | undefined;
   reopenWindowMs: number;
   channels: ChannelSettingsEntry[];
+  /** SLA targets, warning share, business hours and escalation ladder (SLA_* variables). */
+  sla: SlaPolicy;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +80,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const channels = channelSettings(env);
   problems.push(...channels.problems);
+  const sla = parseSlaPolicy(env);
+  problems.push(...sla.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const values = parsed.data;
   return {
@@ -87,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl: values.PUBLIC_BASE_URL,
     reopenWindowMs: values.REOPEN_WINDOW,
     channels: channels.entries,
+    sla: sla.policy,
   };
 }
 

@@ -7,6 +7,7 @@ import { ingest, recordDeliveryReport } from './intake.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, type NoteInput, type ReplyInput } from './replies.ts';
 import { ticketView } from './view.ts';
+import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
 
 export { DEFAULT_DELIVERY, change, type TicketContext, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
@@ -14,6 +15,7 @@ export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type P
 export type { AgentTransition } from './actions.ts';
 export type { Actor, Message, Ticket, TicketEvent } from './types.ts';
 export type { TicketView } from './view.ts';
+export type { TicketFilter } from './tickets-sql.ts';
 export { addSystemMessage } from './system-messages.ts';
 export { scheduleDelivery } from './replies.ts';
 
@@ -36,6 +38,9 @@ export function createTickets(ctx: TicketContext) {
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
     view: (number: number) => ticketView(ctx.sql, number),
+    find: (number: number) => findTicketByNumber(ctx.sql, number),
+    /** Open tickets for queues and lists, oldest waiting first. */
+    list: (filter: TicketFilter) => listTickets(ctx.sql, filter),
     /** Registers this module's job handlers. */
     async work(): Promise<void> {
       await ctx.jobs.work<{ ticketId: number }>(QUEUES.deliver, { localConcurrency: 4 }, (job) => deliverTicket(ctx, job.data.ticketId));

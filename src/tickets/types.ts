@@ -73,7 +73,24 @@ export interface Contact {
  */
 export type Actor = string;
 
-/** Kinds of event in the audit trail (events.kind). */
+/**
+ * Kinds of event in the audit trail (events.kind), with the `data` each carries. Reports and
+ * the ticket's history are computed from these; observers (Slack, SLA) react to them.
+ *
+ * - `created` { channel, priority, previousTicketId }: a customer opened a ticket.
+ * - `message` { messageId, direction }: a message was stored (inbound, outbound, note, system).
+ * - `reply-sent` { messageId, externalId, attempts }: an agent's reply reached the platform.
+ * - `delivery` { messageId, state, code, reason }: a reply's delivery state changed (failed…).
+ * - `status` { from, to, reason? }: the lifecycle moved.
+ * - `claimed` { assignee, by? }, `assigned` { from, to }: ownership changed.
+ * - `priority` { from, to }, `tagged` { added }, `consent` { identityId, optedOut }.
+ * - `escalated` { level, reason }: an agent escalated (Slack posts it to the escalation channel).
+ * - `sla-warning` { metric, cycle, dueAt, leftMs }: a target is near (actor `sla`).
+ * - `sla-breach` { metric, cycle, dueAt, waitingMs, level, mentions }: a target was missed; the
+ *   escalation level rose to `level`; `mentions` are Slack mentions to add (urgent tickets).
+ * - `sla-ladder` { metric, cycle, step, waitingMs, mentions }: a further escalation step after a
+ *   breach while the target is still unmet.
+ */
 export type EventKind =
   | 'created'
   | 'message'
@@ -86,6 +103,9 @@ export type EventKind =
   | 'escalated'
   | 'tagged'
   | 'consent'
+  | 'sla-warning'
+  | 'sla-breach'
+  | 'sla-ladder'
   | (string & {});
 
 /** An event as recorded, and as observers see it. */
