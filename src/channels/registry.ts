@@ -1,4 +1,5 @@
 import { apiChannel } from '../../channels/api/index.ts';
+import { twilioModule } from '../../channels/twilio/index.ts';
 import type { ConfigProblem } from '../errors.ts';
 import type { Channel, ChannelDeps, ChannelModule, ChannelName, ChannelSettings } from './contract.ts';
 
@@ -6,7 +7,7 @@ import type { Channel, ChannelDeps, ChannelModule, ChannelName, ChannelSettings 
  * The one place the core meets the adapters under channels/. Adding a platform is adding its
  * module here.
  */
-const MODULES: readonly ChannelModule<never>[] = [apiChannel as ChannelModule<never>];
+const MODULES: readonly ChannelModule<never>[] = [apiChannel, twilioModule] as ChannelModule<never>[];
 
 export interface ChannelSettingsEntry {
   module: ChannelModule<unknown>;
