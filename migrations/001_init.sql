@@ -38,6 +38,9 @@ create table tickets (
   -- The sender's address for SMS/WhatsApp, the chat id for Telegram, the DM or thread id for
   -- Discord, the thread's root Message-ID for email, `conversation` or `from` for the API.
   conversation text not null check (conversation <> ''),
+  -- Which of our addresses the customer wrote to (a Twilio number, a mailbox): replies leave
+  -- from it.
+  recipient text,
   subject text,
   status text not null default 'new' check (status in ('new', 'open', 'pending', 'resolved', 'closed')),
   priority text not null default 'normal' check (priority in ('low', 'normal', 'high', 'urgent')),
@@ -87,6 +90,8 @@ create table messages (
   delivery_code text,
   delivery_reason text,
   attempts integer not null default 0,
+  -- A pre-approved template sent in place of free text (WhatsApp outside its 24-hour window).
+  template boolean not null default false,
   -- While a delivery job holds the message, no other job sends it.
   claimed_until timestamptz,
   sent_at timestamptz,
@@ -96,7 +101,8 @@ create table messages (
   check (delivery not in ('undelivered', 'failed') or delivery_reason is not null)
 );
 create index messages_ticket on messages (ticket_id, seq);
-create index messages_queued on messages (ticket_id, seq) where delivery = 'queued';
+-- The outbox: replies not yet handed to the platform.
+create index messages_outbox on messages (ticket_id, seq) where delivery = 'queued' and external_id is null;
 
 create table events (
   id bigint generated always as identity primary key,
@@ -116,6 +122,19 @@ begin
 end $$;
 create trigger events_append_only before update or delete on events
   for each row execute function events_are_append_only();
+
+-- Delivery reports that arrived before we had recorded the platform's id for the message
+-- (Twilio can call back `sent` before its API answer reaches us). Applied when the id is
+-- recorded; Twilio does not retry status callbacks, so dropping them would lose them.
+create table early_delivery_reports (
+  channel text not null,
+  external_id text not null,
+  state text not null check (state in ('queued', 'sent', 'delivered', 'read', 'undelivered', 'failed')),
+  code text,
+  reason text,
+  received_at timestamptz not null default now(),
+  primary key (channel, external_id, state)
+);
 
 -- Pacing slots shared by every instance: the next moment a sender (a Twilio number, a Slack
 -- channel) may be used, so platform rate limits are met without relying on 429s.

@@ -12,7 +12,9 @@ import type { Config } from './config.ts';
 import { migrationsApplied, openDatabase, type Database } from './db/index.ts';
 import { createLocalFileStore } from './files/store.ts';
 import { createHttpApp } from './http/app.ts';
+import { fileLinks } from './http/files.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
+import { hmacSha256Hex } from './shared/crypto.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
@@ -90,16 +92,20 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     await jobs.start();
     stack.push(() => jobs.stop());
 
+    const files = createLocalFileStore(path.join(config.dataDir, 'files'));
+    // Keyed from the API token, which every instance of one install shares.
+    const links = config.publicBaseUrl ? fileLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:file-links'), () => clock.now()) : undefined;
     const tickets = createTickets({
       sql: database.sql,
       jobs,
-      files: createLocalFileStore(path.join(config.dataDir, 'files')),
+      files,
       clock,
       logger,
       reopenWindowMs: config.reopenWindowMs,
       channels,
       observers: [],
       delivery: { ...DEFAULT_DELIVERY, ...options.delivery },
+      ...(links ? { fileUrl: (file) => links.url(file) } : {}),
     });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
@@ -134,7 +140,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         await database.sql`select 1`;
         return migrationsApplied(database.sql);
       },
-      routes: [ticketApiRoutes(tickets, apiToken.token), ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : []))],
+      routes: [ticketApiRoutes(tickets, apiToken.token), ...(links ? [links.routes(files)] : []), ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : []))],
     });
     const server = await listen(app.fetch, config.port, options.hostname);
     const port = (server.address() as AddressInfo).port;

@@ -14,8 +14,10 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
-    this.problems = problems;
+    // Several parsers read shared variables (PUBLIC_BASE_URL): say each variable's fault once.
+    const unique = problems.filter((p, i) => problems.findIndex((q) => q.variable === p.variable) === i);
+    super(`invalid configuration:\n${unique.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.problems = unique;
   }
 }
 

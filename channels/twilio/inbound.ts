@@ -132,6 +132,9 @@ export function parseTwilioWebhook(params: TwilioParams): InboundEvent {
     text: body || locationText(params),
     attachments: [],
   };
+  // Which of our numbers they wrote to: replies leave from it.
+  const recipient = normalisePhone(to);
+  if (recipient) message.recipient = recipient;
   const name = one(params, 'ProfileName');
   if (channel === 'whatsapp' && name) message.name = name;
   // STOP filtering is an SMS/MMS carrier rule; on WhatsApp "stop" is just a word.

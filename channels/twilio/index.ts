@@ -64,17 +64,20 @@ export function createTwilioChannels(config: TwilioConfig, deps: ChannelDeps): C
 }
 
 function smsChannel(config: TwilioConfig, sms: NonNullable<TwilioConfig['sms']>, send: Sender): Channel {
-  // A Messaging Service picks (and keeps) the sender itself; otherwise we do, stickily.
-  const sender = (to: string) => sms.messagingServiceSid ?? stickySender(sms.from, customerNumber(to));
+  // A Messaging Service picks (and keeps) the sender itself; otherwise the number the customer
+  // wrote to, or (when we wrote first, or that number is no longer ours) one chosen stickily.
+  const sender = (message: Pick<OutboundMessage, 'to' | 'recipient'>) =>
+    sms.messagingServiceSid ??
+    (message.recipient && sms.from.includes(message.recipient) ? message.recipient : stickySender(sms.from, customerNumber(message.to)));
   return {
     name: 'sms',
     limits: { maxTextLength: MAX_TEXT, maxAttachmentBytes: MMS_MAX_BYTES, sendsPerSecond: config.sendsPerSecond },
-    pacingKey: (message) => sender(message.to),
+    pacingKey: (message) => sender(message),
     replyNotice: smsReplyNotice,
     async send(message) {
       return send.create({
         to: customerNumber(message.to),
-        ...(sms.messagingServiceSid ? { messagingServiceSid: sms.messagingServiceSid } : { from: sender(message.to) }),
+        ...(sms.messagingServiceSid ? { messagingServiceSid: sms.messagingServiceSid } : { from: sender(message) }),
         ...(message.text ? { body: message.text } : {}),
         ...mediaParam(mediaUrls(message)),
       });

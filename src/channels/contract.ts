@@ -56,6 +56,11 @@ export interface InboundMessage {
   consent?: 'opt-out' | 'opt-in';
   /** A subject line, for platforms that have one (email). */
   subject?: string;
+  /**
+   * Which of our own addresses received it (the Twilio number, the mailbox), when we have
+   * several: replies on the ticket leave from the same one.
+   */
+  recipient?: string;
 }
 
 /** A delivery report for a message we sent, keyed by the platform's id for it. */
@@ -107,6 +112,8 @@ export interface OutboundMessage {
   /** The customer's address on this channel (the identity address). */
   to: string;
   conversation: string;
+  /** Our address the customer wrote to (InboundMessage.recipient), when known. */
+  recipient?: string;
   text: string;
   attachments: OutboundAttachment[];
 }
@@ -213,17 +220,17 @@ export interface Channel {
    * Which sender a reply leaves from, for pacing (`limits.sendsPerSecond` per key) and so a
    * customer always hears from the same number. Defaults to one key for the channel.
    */
-  pacingKey?(message: Pick<OutboundMessage, 'to' | 'conversation'>): string;
+  pacingKey?(message: Pick<OutboundMessage, 'to' | 'conversation' | 'recipient'>): string;
   /**
    * A line the agent should see about a reply as it is sent, where the platform makes it
    * matter (an SMS reply costing several segments). Absent or undefined: nothing to say.
    */
   replyNotice?(text: string): string | undefined;
   /**
-   * Outside `limits.replyWindowMs`, sends the one thing the platform still allows instead of
-   * the reply: a pre-approved message inviting the customer to write back (a WhatsApp
-   * template), so the window reopens when they do. The reply itself is not delivered; the
-   * core says so to the agent. Absent when nothing can be sent outside the window.
+   * Outside `limits.replyWindowMs`, sends the one thing the platform still allows: a
+   * pre-approved message inviting the customer to write back (a WhatsApp template), so the
+   * window reopens when they do. The core offers it to the agent when a reply is refused for
+   * the window, and calls this when the agent asks for it. Absent when nothing can be sent.
    */
   sendOutsideReplyWindow?(message: OutboundMessage): Promise<SendResult>;
   readonly webhooks?: readonly WebhookRoute[];

@@ -1,6 +1,6 @@
 import type { Channel, ChannelName } from '../channels/contract.ts';
 import type { Sql, Tx } from '../db/index.ts';
-import type { FileStore } from '../files/store.ts';
+import type { FileStore, StoredFile } from '../files/store.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -35,6 +35,8 @@ export interface TicketContext {
   channels: ReadonlyMap<ChannelName, Channel>;
   observers: TicketObserver[];
   delivery: DeliveryOptions;
+  /** A public link to a stored file, for platforms that fetch attachments by URL. */
+  fileUrl?: (file: StoredFile) => string;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {

@@ -2,7 +2,8 @@ import { ChannelSendError, type Channel, type OutboundMessage } from '../channel
 import { holdBack, reserveSlot } from '../jobs/pacing.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { change, type TicketContext } from './context.ts';
-import { claimNextOutbound, deferClaim, markFailed, markSent, releaseForRetry } from './messages-sql.ts';
+import { applyEarlyReports } from './delivery-reports.ts';
+import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry } from './messages-sql.ts';
 import { scheduleDelivery } from './replies.ts';
 import { addSystemMessage } from './system-messages.ts';
 import { findTicketById, markFirstResponse } from './tickets-sql.ts';
@@ -25,7 +26,8 @@ export async function deliverTicket(ctx: TicketContext, ticketId: number): Promi
     if (claimed === undefined) return;
     if (claimed === 'held') {
       const [head] = await ctx.sql<{ claimedUntil: Date }[]>`
-        select claimed_until from messages where ticket_id = ${ticketId} and delivery = 'queued' order by seq limit 1`;
+        select claimed_until from messages where ticket_id = ${ticketId} and delivery = 'queued' and external_id is null
+        order by seq limit 1`;
       if (head) await scheduleDelivery(ctx, ctx.sql, ticketId, head.claimedUntil);
       return;
     }
@@ -44,12 +46,16 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
 
   const refusal = refuse(ctx, channel, ticket, identity!, message);
   if (refusal) {
-    await fail(ctx, ticket, message, refusal.reason, refusal.code);
+    const offer = refusal.code === 'outside_window' && channel?.sendOutsideReplyWindow
+      ? { text: 'The approved template can be sent instead, inviting the customer to write back.', data: { offer: 'template' } }
+      : undefined;
+    await fail(ctx, ticket, message, refusal.reason, refusal.code, offer);
     log.info({ code: refusal.code }, 'reply not sent');
     return 'failed';
   }
 
-  const key = `${channel!.name}:${channel!.pacingKey?.({ to: identity!.address, conversation: ticket.conversation }) ?? 'default'}`;
+  const address = { to: identity!.address, conversation: ticket.conversation, ...(ticket.recipient ? { recipient: ticket.recipient } : {}) };
+  const key = `${channel!.name}:${channel!.pacingKey?.(address) ?? 'default'}`;
   const rate = channel!.limits.sendsPerSecond;
   if (rate) {
     const slot = await reserveSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
@@ -63,12 +69,15 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   }
 
   try {
-    const result = await channel!.send(await outboundOf(ctx, ticket, identity!, message));
+    const outbound = await outboundOf(ctx, ticket, identity!, message);
+    const result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
     await change(ctx, async (tx, record, at) => {
+      await lockPlatformId(tx, ticket.channel, result.externalId);
       const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
       if (!sent) return;
       await markFirstResponse(tx, ticket.id, at);
       record(ticket, 'reply-sent', message.author ?? 'system', { messageId: message.id, externalId: result.externalId, attempts: message.attempts });
+      await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
     });
     log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
     return 'sent';
@@ -96,6 +105,9 @@ function refuse(ctx: TicketContext, channel: Channel | undefined, ticket: Ticket
   if (identity.optedOutAt) {
     return { reason: 'the customer opted out (STOP): nothing is sent until they write START', code: 'opted_out' };
   }
+  if (message.template) {
+    return channel.sendOutsideReplyWindow ? undefined : { reason: `${channel.name} has no approved template to send`, code: 'no_template' };
+  }
   const window = channel.limits.replyWindowMs;
   const last = ticket.lastInboundAt?.getTime() ?? ticket.createdAt.getTime();
   if (window !== undefined && ctx.clock.now() - last > window) {
@@ -113,12 +125,23 @@ function refuse(ctx: TicketContext, channel: Channel | undefined, ticket: Ticket
   return undefined;
 }
 
-async function fail(ctx: TicketContext, ticket: Ticket, message: Message, reason: string, code: string | null): Promise<void> {
+async function fail(
+  ctx: TicketContext,
+  ticket: Ticket,
+  message: Message,
+  reason: string,
+  code: string | null,
+  offer?: { text: string; data: Record<string, unknown> },
+): Promise<void> {
   await change(ctx, async (tx, record, at) => {
     const failed = await markFailed(tx, message.id, 'failed', reason, code);
     if (!failed) return;
     record(ticket, 'delivery', 'system', { messageId: message.id, state: 'failed', code, reason });
-    await addSystemMessage(tx, record, ticket, `Not delivered: ${reason}`, at, { messageId: message.id, code });
+    await addSystemMessage(tx, record, ticket, `Not delivered: ${reason}${offer ? `. ${offer.text}` : ''}`, at, {
+      messageId: message.id,
+      code,
+      ...offer?.data,
+    });
   });
 }
 
@@ -134,11 +157,13 @@ async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity
     ticket: ticket.number,
     to: identity.address,
     conversation: ticket.conversation,
+    ...(ticket.recipient ? { recipient: ticket.recipient } : {}),
     text: message.text,
     attachments: message.attachments.map((file) => ({
       name: file.name,
       contentType: file.contentType,
       size: file.size,
+      ...(ctx.fileUrl ? { url: ctx.fileUrl(file) } : {}),
       read: () => ctx.files.read(file.ref),
     })),
   };

@@ -3,9 +3,10 @@ import { QUEUES } from '../jobs/index.ts';
 import * as actions from './actions.ts';
 import type { TicketContext, TicketObserver } from './context.ts';
 import { deliverTicket } from './delivery.ts';
-import { ingest, recordDeliveryReport } from './intake.ts';
+import { recordDeliveryReport } from './delivery-reports.ts';
+import { ingest } from './intake.ts';
 import type { Priority } from './lifecycle.ts';
-import { note, reply, type NoteInput, type ReplyInput } from './replies.ts';
+import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
 import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
@@ -31,6 +32,8 @@ export function createTickets(ctx: TicketContext) {
     recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
     reply: (input: ReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
+    /** Sends the channel's approved template (WhatsApp outside the 24-hour window). */
+    sendTemplate: (number: number, actor: Actor) => sendTemplate(ctx, number, actor),
     claim: (number: number, actor: Actor) => actions.claim(ctx, number, actor),
     assign: (number: number, assignee: string | null, actor: Actor) => actions.assign(ctx, number, assignee, actor),
     setPriority: (number: number, priority: Priority, actor: Actor) => actions.setPriority(ctx, number, priority, actor),

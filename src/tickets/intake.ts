@@ -1,12 +1,12 @@
-import { IDENTITY_KIND_OF, type InboundMessage, type InboundStatus, type IngestResult } from '../channels/contract.ts';
+import { IDENTITY_KIND_OF, type InboundMessage, type IngestResult } from '../channels/contract.ts';
 import { ValidationError } from '../errors.ts';
 import { normaliseAddress, normalisePhone } from '../shared/address.ts';
 import { findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
-import { applyDeliveryReport, findByExternalId, insertMessage } from './messages-sql.ts';
+import { findByExternalId, insertMessage } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
-import { findActiveTicket, findLatestTicketId, findTicketById, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
+import { findActiveTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
 
 /** Thrown inside the transaction when the message insert met an existing platform id. */
 class RepeatedMessage extends Error {}
@@ -47,7 +47,7 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
 
       if (ticket && 'status' in decision) {
         const from = ticket.status;
-        ticket = await touchInbound(tx, ticket.id, decision.status, at);
+        ticket = await touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, at);
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -64,6 +64,7 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
           identityId: identity.id,
           channel: inbound.channel,
           conversation,
+          recipient: inbound.recipient ?? null,
           subject: subjectOf(inbound),
           previousTicketId,
           at,
@@ -108,23 +109,4 @@ function subjectOf(inbound: InboundMessage): string | null {
   const line = (inbound.subject ?? inbound.text).split('\n').find((l) => l.trim() !== '')?.trim();
   if (!line) return inbound.attachments.length > 0 ? `(${inbound.attachments.length} attachment${inbound.attachments.length > 1 ? 's' : ''})` : null;
   return line.length > SUBJECT_LENGTH ? `${line.slice(0, SUBJECT_LENGTH - 1)}…` : line;
-}
-
-/**
- * Applies a platform's delivery report (sent, delivered, read, failed…) to the outbound
- * message it names. Reports for messages we do not know, or that would move the state
- * backwards, change nothing. A failure is told in the ticket's thread with its reason.
- */
-export async function recordDeliveryReport(ctx: TicketContext, report: InboundStatus): Promise<{ updated: boolean }> {
-  return change(ctx, async (tx, record, at) => {
-    const result = await applyDeliveryReport(tx, report.channel, report.externalId, report.state, report.error);
-    if (!result) return { updated: false };
-    const { after } = result;
-    const ticket = (await findTicketById(tx, after.ticketId))!;
-    record(ticket, 'delivery', 'system', { messageId: after.id, state: after.delivery, code: after.deliveryCode, reason: after.deliveryReason });
-    if (after.delivery === 'failed' || after.delivery === 'undelivered') {
-      await addSystemMessage(tx, record, ticket, `Not delivered: ${after.deliveryReason}`, at, { messageId: after.id });
-    }
-    return { updated: true };
-  });
 }

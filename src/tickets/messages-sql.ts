@@ -21,6 +21,7 @@ export interface NewMessage {
   externalId: string | null;
   slackTs?: string | null;
   delivery?: DeliveryState | null;
+  template?: boolean;
   at: Date;
 }
 
@@ -29,9 +30,9 @@ export interface NewMessage {
  */
 export async function insertMessage(db: Db, m: NewMessage): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
-    insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, created_at)
+    insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, template, created_at)
     values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
-            ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.at})
+            ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.at})
     on conflict (channel, external_id) do nothing
     returning *`;
   return row;
@@ -53,12 +54,14 @@ export async function listMessages(db: Db, ticketId: number): Promise<Message[]>
 }
 
 /**
- * Takes the ticket's oldest queued outbound message for one send attempt, unless another
- * worker holds it. Only the oldest: replies leave in the order they were written.
+ * Takes the ticket's oldest reply not yet handed to the platform for one send attempt, unless
+ * another worker holds it. Only the oldest: replies leave in the order they were written.
+ * (`queued` with an external id is the platform's own queue, e.g. Twilio's: already sent by us.)
  */
 export async function claimNextOutbound(db: Db, ticketId: number, now: Date, holdMs: number): Promise<Message | 'held' | undefined> {
   const [head] = await db<Message[]>`
-    select * from messages where ticket_id = ${ticketId} and delivery = 'queued' order by seq limit 1 for update`;
+    select * from messages where ticket_id = ${ticketId} and delivery = 'queued' and external_id is null
+    order by seq limit 1 for update`;
   if (!head) return undefined;
   if (head.claimedUntil && head.claimedUntil > now) return 'held';
   const [row] = await db<Message[]>`
@@ -71,7 +74,7 @@ export async function claimNextOutbound(db: Db, ticketId: number, now: Date, hol
 export async function markSent(db: Db, id: string, externalId: string, state: DeliveryState, at: Date): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
     update messages set external_id = ${externalId}, delivery = ${state}, sent_at = ${at}, claimed_until = null
-    where id = ${id} and delivery = 'queued' returning *`;
+    where id = ${id} and delivery = 'queued' and external_id is null returning *`;
   return row;
 }
 
@@ -79,12 +82,12 @@ export async function markSent(db: Db, id: string, externalId: string, state: De
 export async function releaseForRetry(db: Db, id: string, reason: string, code: string | null, retryAt: Date): Promise<void> {
   await db`
     update messages set claimed_until = ${retryAt}, delivery_reason = ${reason}, delivery_code = ${code}
-    where id = ${id} and delivery = 'queued'`;
+    where id = ${id} and delivery = 'queued' and external_id is null`;
 }
 
 /** Puts a claimed message back until `until` without counting the claim as an attempt (pacing). */
 export async function deferClaim(db: Db, id: string, until: Date): Promise<void> {
-  await db`update messages set claimed_until = ${until}, attempts = greatest(attempts - 1, 0) where id = ${id} and delivery = 'queued'`;
+  await db`update messages set claimed_until = ${until}, attempts = greatest(attempts - 1, 0) where id = ${id} and delivery = 'queued' and external_id is null`;
 }
 
 /** Marks a message failed (or undelivered) with the reason. */
@@ -102,16 +105,42 @@ export async function applyDeliveryReport(
   externalId: string,
   state: DeliveryState,
   error: { code?: string; reason: string } | undefined,
-): Promise<{ before: Message; after: Message } | undefined> {
+): Promise<{ before: Message; after: Message } | 'unknown' | undefined> {
   const [before] = await db<Message[]>`
     select * from messages where channel = ${channel} and external_id = ${externalId} and direction = 'outbound' for update`;
-  if (!before || !advances(before.delivery!, state)) return undefined;
+  if (!before) return 'unknown';
+  if (!advances(before.delivery!, state)) return undefined;
   const [after] = await db<Message[]>`
     update messages set delivery = ${state},
       delivery_code = ${error?.code ?? null},
       delivery_reason = ${error?.reason ?? (state === 'failed' || state === 'undelivered' ? `the platform reported ${state}` : null)}
     where id = ${before.id} returning *`;
   return { before, after: after! };
+}
+
+/**
+ * Serialises recording a platform id for a sent message with applying reports about it, so a
+ * report racing the recording is either applied to the message or held and then picked up.
+ */
+export async function lockPlatformId(db: Db, channel: ChannelName, externalId: string): Promise<void> {
+  await db`select pg_advisory_xact_lock(hashtextextended(${`platform-id:${channel}:${externalId}`}, 0))`;
+}
+
+/** Keeps a report for a platform id we have not recorded yet, to apply when we do. */
+export async function holdEarlyReport(db: Db, channel: ChannelName, externalId: string, state: DeliveryState, error: { code?: string; reason: string } | undefined): Promise<void> {
+  await db`
+    insert into early_delivery_reports (channel, external_id, state, code, reason)
+    values (${channel}, ${externalId}, ${state}, ${error?.code ?? null}, ${error?.reason ?? null})
+    on conflict do nothing`;
+}
+
+/** Takes the reports held for a platform id, oldest state first; forgets ones a day old. */
+export async function takeEarlyReports(db: Db, channel: ChannelName, externalId: string) {
+  await db`delete from early_delivery_reports where received_at < now() - interval '1 day'`;
+  const rows = await db<{ state: DeliveryState; code: string | null; reason: string | null }[]>`
+    delete from early_delivery_reports where channel = ${channel} and external_id = ${externalId}
+    returning state, code, reason`;
+  return rows.sort((a, b) => RANK[a.state] - RANK[b.state]);
 }
 
 const RANK: Record<DeliveryState, number> = { queued: 0, sent: 1, delivered: 2, read: 3, undelivered: 2, failed: 2 };

@@ -7,6 +7,7 @@ import { insertMessage } from './messages-sql.ts';
 import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
 import type { Actor, Message } from './types.ts';
 import type { Tx } from '../db/index.ts';
+import { addSystemMessage } from './system-messages.ts';
 
 export interface ReplyInput {
   ticket: number;
@@ -48,6 +49,38 @@ export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Mess
       at,
     }))!;
     record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
+    const notice = ctx.channels.get(ticket.channel)?.replyNotice?.(input.text);
+    if (notice) await addSystemMessage(tx, record, ticket, notice, at, { messageId: message.id });
+    await scheduleDelivery(ctx, tx, ticket.id);
+    return message;
+  });
+}
+
+/**
+ * Queues the channel's approved template (WhatsApp outside its 24-hour window), inviting the
+ * customer to write back; offered to the agent when a reply was refused for the window.
+ */
+export async function sendTemplate(ctx: TicketContext, number: number, author: Actor): Promise<Message> {
+  return change(ctx, async (tx, record, at) => {
+    const ticket = await lockTicketByNumber(tx, number);
+    if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
+    if (!ctx.channels.get(ticket.channel)?.sendOutsideReplyWindow) {
+      throw new ValidationError(`#${number} is on ${ticket.channel}, which has no approved template to send`, 'ticket');
+    }
+    nextStatus(ticket.number, ticket.status, 'agent-reply');
+    const message = (await insertMessage(tx, {
+      ticketId: ticket.id,
+      channel: ticket.channel,
+      direction: 'outbound',
+      author,
+      text: '(approved template inviting the customer to write back)',
+      attachments: [],
+      externalId: null,
+      delivery: 'queued',
+      template: true,
+      at,
+    }))!;
+    record(ticket, 'message', author, { messageId: message.id, direction: 'outbound', template: true });
     await scheduleDelivery(ctx, tx, ticket.id);
     return message;
   });

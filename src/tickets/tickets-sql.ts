@@ -26,6 +26,7 @@ export interface NewTicket {
   identityId: number;
   channel: ChannelName;
   conversation: string;
+  recipient: string | null;
   subject: string | null;
   previousTicketId: number | null;
   at: Date;
@@ -33,8 +34,8 @@ export interface NewTicket {
 
 export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
-    insert into tickets (contact_id, identity_id, channel, conversation, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
-    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.subject}, ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
+    insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
+    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
     returning *`;
   return row!;
 }
@@ -55,10 +56,11 @@ export async function lockTicketByNumber(db: Db, number: number): Promise<Ticket
   return row;
 }
 
-/** Records a customer message's arrival: the time, and the status it leads to. */
-export async function touchInbound(db: Db, ticketId: number, status: Status, at: Date): Promise<Ticket> {
+/** Records a customer message's arrival: the time, the status it leads to, where it came in. */
+export async function touchInbound(db: Db, ticketId: number, status: Status, recipient: string | null, at: Date): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
     update tickets set last_inbound_at = ${at}, updated_at = ${at}, status = ${status},
+      recipient = coalesce(${recipient}, recipient),
       resolved_at = case when ${status}::text = 'resolved' then resolved_at else null end
     where id = ${ticketId} returning *`;
   return row!;

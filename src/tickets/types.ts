@@ -12,6 +12,7 @@ export interface Ticket {
   identityId: number;
   channel: ChannelName;
   conversation: string;
+  recipient: string | null;
   subject: string | null;
   status: Status;
   priority: Priority;
@@ -48,6 +49,7 @@ export interface Message {
   deliveryCode: string | null;
   deliveryReason: string | null;
   attempts: number;
+  template: boolean;
   claimedUntil: Date | null;
   sentAt: Date | null;
   createdAt: Date;

@@ -112,6 +112,27 @@ describe('outbound delivery', () => {
     expect(order).toEqual(['one', 'two', 'three']);
   });
 
+  it('applies a delivery report that arrives before the send is recorded, once it is', async () => {
+    const ticket = await ticketFrom('early');
+    customer.failNext(1, 503);
+    const reply = await app.tickets.reply({ ticket, author: 'U1', text: 'quick' });
+    // The API channel's platform id is our message id, so a report can name it before it is sent.
+    expect(await app.tickets.recordDeliveryReport({ kind: 'status', channel: 'api', externalId: reply.id, state: 'delivered' })).toEqual({ updated: false });
+    const row = await waitForDelivery(reply.id, ['delivered', 'failed']);
+    expect(row.delivery).toBe('delivered');
+  });
+
+  it('never moves a delivery state backwards', async () => {
+    const ticket = await ticketFrom('backwards');
+    const reply = await app.tickets.reply({ ticket, author: 'U1', text: 'hi' });
+    await waitForDelivery(reply.id, ['sent']);
+    const report = (state: 'sent' | 'delivered' | 'read' | 'failed') => app.tickets.recordDeliveryReport({ kind: 'status', channel: 'api', externalId: reply.id, state });
+    expect(await report('read')).toEqual({ updated: true });
+    expect(await report('delivered')).toEqual({ updated: false });
+    expect(await report('failed')).toEqual({ updated: false });
+    expect((await waitForDelivery(reply.id, ['read'])).delivery).toBe('read');
+  });
+
   it('keeps a note off the wire', async () => {
     const ticket = await ticketFrom('noted');
     const note = await app.tickets.note({ ticket, author: 'U1', text: 'VIP, be nice' });

@@ -49,7 +49,7 @@ describe('Twilio signature check', () => {
 });
 
 describe('parsing Twilio webhooks', () => {
-  it('turns an incoming SMS into a message keyed by MessageSid from the E.164 sender', () => {
+  it('turns an incoming SMS into a message keyed by MessageSid from the E.164 sender, to our number', () => {
     const params = twilio.inboundSms({ from: CUSTOMER, to: OURS, body: 'My parcel is late' });
     expect(parseTwilioWebhook(asReceived(params))).toEqual({
       kind: 'message',
@@ -57,6 +57,7 @@ describe('parsing Twilio webhooks', () => {
       externalId: params.MessageSid,
       from: CUSTOMER,
       conversation: CUSTOMER,
+      recipient: OURS,
       text: 'My parcel is late',
       attachments: [],
     });

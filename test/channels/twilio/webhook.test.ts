@@ -58,6 +58,7 @@ describe('incoming messages', () => {
         externalId: params.MessageSid,
         from: CUSTOMER,
         conversation: CUSTOMER,
+        recipient: SMS_NUMBERS[0],
         text: 'Where is my order?',
         attachments: [],
       },
