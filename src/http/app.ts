@@ -30,7 +30,6 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     c.set('requestId', requestId);
-    c.header('X-Request-Id', requestId);
     const started = performance.now();
     await withLogContext({ requestId }, async () => {
       if (!deps.accepting()) {
@@ -38,6 +37,9 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
         return;
       }
       await next();
+      // After the handler: channels answer with their own Response objects.
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set('X-Request-Id', requestId);
       logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     });
   });

@@ -20,6 +20,8 @@ describe('a fresh start with no environment', () => {
     const [, token] = await first.waitFor(/API channel token \(generated[^)]*\): (\S+)/, 60_000);
     await first.waitFor(/switchboard listening/);
     expect(first.output()).toMatch(/embedded Postgres ready/);
+    expect(first.output()).toMatch(/channel api: on/);
+    expect(first.output()).toMatch(/channel sms: off \(missing TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN/);
     expect(first.output()).toMatch(/curl -s http:\/\/127\.0\.0\.1:\d+\/api\/v1\/inbound/);
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
