@@ -6,6 +6,7 @@
  * its media CDN. https://www.twilio.com/docs/messaging/api/media-resource
  */
 import type { InboundAttachment } from '../../src/channels/contract.ts';
+import { readCapped } from '../../src/shared/http.ts';
 import type { TwilioMediaRef } from './inbound.ts';
 
 /**
@@ -95,36 +96,6 @@ async function downloadOne(
     return { data, contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
   }
   return 'too many redirects';
-}
-
-/** Reads a body up to `maxBytes`; null (and the stream cancelled) when it is larger. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | null> {
-  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
-    await response.body?.cancel();
-    return null;
-  }
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  // A fresh array of its own, not a view into Node's shared buffer pool.
-  const data = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return data;
 }
 
 const EXTENSIONS: Record<string, string> = {

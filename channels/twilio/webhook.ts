@@ -6,11 +6,11 @@
 import twilio from 'twilio';
 import {
   type ChannelDeps,
-  ChannelInputError,
   type ChannelName,
   type InboundMessage,
   type Sink,
 } from '../../src/channels/contract.ts';
+import { readBody } from '../../src/shared/http.ts';
 import type { TwilioConfig } from './config.ts';
 import { parseTwilioForm, parseTwilioWebhook, twilioMediaRefs, verifyTwilioSignature } from './inbound.ts';
 import { downloadTwilioMedia } from './media.ts';
@@ -54,7 +54,7 @@ export async function handleTwilioWebhook(
       : new Response(EMPTY_TWIML, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' } });
   if (request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'POST' } });
 
-  const params = parseTwilioForm(await readBody(request));
+  const params = parseTwilioForm(new TextDecoder().decode(await readBody(request, MAX_WEBHOOK_BYTES)));
   // Twilio signed the URL it was configured with: ours as the internet sees it, plus the
   // query string it called us with.
   const signedUrl = `${config.publicBaseUrl}${route}${url.search}`;
@@ -104,25 +104,4 @@ async function withMedia(
   }
   const notes = media.skipped.map((line) => `[${line}]`);
   return { ...message, text: [message.text, ...notes].filter(Boolean).join('\n'), attachments: media.attachments };
-}
-
-/** Reads a form body, refusing anything over MAX_WEBHOOK_BYTES before it is all in memory. */
-async function readBody(request: Request): Promise<string> {
-  const tooLarge = () => new ChannelInputError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`, { status: 413 });
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_WEBHOOK_BYTES) throw tooLarge();
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_WEBHOOK_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

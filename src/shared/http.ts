@@ -4,28 +4,43 @@ import { ChannelInputError } from '../channels/contract.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Reads a request body, refusing (413) one larger than `maxBytes` without buffering it whole:
- * a declared Content-Length over the limit is refused before reading.
+ * Reads a request's or response's body up to `maxBytes` without buffering more: null (and
+ * the stream cancelled) when it is larger, or declares itself larger. The bytes are an array
+ * of their own, not a view into Node's shared buffer pool.
  */
-export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
-  const tooLarge = () => new ChannelInputError(`request body is larger than ${maxBytes} bytes`, { status: 413 });
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw tooLarge();
-  if (!request.body) return new Uint8Array();
+export async function readCapped(message: Request | Response, maxBytes: number): Promise<Uint8Array | null> {
+  if (Number(message.headers.get('content-length') ?? 0) > maxBytes) {
+    await message.body?.cancel();
+    return null;
+  }
+  if (!message.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
+  const reader = message.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge();
+      return null;
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  const data = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return data;
+}
+
+/** Reads a request body, refusing (413) one larger than `maxBytes`. */
+export async function readBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const body = await readCapped(request, maxBytes);
+  if (!body) throw new ChannelInputError(`request body is larger than ${maxBytes} bytes`, { status: 413 });
+  return body;
 }
 
 /** Reads and parses a JSON body; malformed JSON is a 400 naming the problem. */
