@@ -1,7 +1,6 @@
 import type { ChannelName, DeliveryState } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
-import type { StoredFile } from '../files/store.ts';
-import type { Direction, Message } from './types.ts';
+import type { Message } from './types.ts';
 
 /** The message stored under a platform id, with its ticket number: how a repeat is recognised. */
 export async function findByExternalId(db: Db, channel: ChannelName, externalId: string): Promise<{ id: string; number: number } | undefined> {
@@ -11,19 +10,8 @@ export async function findByExternalId(db: Db, channel: ChannelName, externalId:
   return row;
 }
 
-export interface NewMessage {
-  ticketId: number;
-  channel: ChannelName;
-  direction: Direction;
-  author: string | null;
-  text: string;
-  attachments: StoredFile[];
-  externalId: string | null;
-  slackTs?: string | null;
-  delivery?: DeliveryState | null;
-  template?: boolean;
-  at: Date;
-}
+export type NewMessage = Pick<Message, 'ticketId' | 'channel' | 'direction' | 'author' | 'text' | 'attachments' | 'externalId'> &
+  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template'>> & { at: Date };
 
 /**
  * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.

@@ -91,13 +91,8 @@ export async function scheduleDelivery(ctx: Pick<TicketContext, 'jobs'>, db: Tx 
   await ctx.jobs.send(db, QUEUES.deliver, { ticketId }, { singletonKey: String(ticketId), ...(at ? { startAfter: at } : {}) });
 }
 
-export interface NoteInput {
-  ticket: number;
-  author: Actor;
-  text: string;
-  attachments?: StoredFile[];
-  slackTs?: string;
-}
+/** A note takes what a reply takes; it just never leaves. */
+export type NoteInput = ReplyInput;
 
 /** Adds an internal note: kept beside the conversation, never sent to the customer. */
 export async function note(ctx: TicketContext, input: NoteInput): Promise<Message> {

@@ -21,16 +21,9 @@ export async function findLatestTicketId(db: Db, contactId: number, channel: Cha
   return row?.id;
 }
 
-export interface NewTicket {
-  contactId: number;
-  identityId: number;
-  channel: ChannelName;
-  conversation: string;
-  recipient: string | null;
-  subject: string | null;
-  previousTicketId: number | null;
+export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'previousTicketId'> & {
   at: Date;
-}
+};
 
 export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
