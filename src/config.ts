@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { parseDuration } from './shared/duration.ts';
+import { parseSlackConfig, type SlackSettings } from './slack/config.ts';
 import { parseSlaPolicy, type SlaPolicy } from './sla/index.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface Config {
   channels: ChannelSettingsEntry[];
   /** SLA targets, warning share, business hours and escalation ladder (SLA_* variables). */
   sla: SlaPolicy;
+  /** The Slack workspace (SLACK_* variables): on, or off with what it lacks. */
+  slack: SlackSettings;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,6 +85,8 @@ export function loadConfig(env: Env = process.env): Config {
   problems.push(...channels.problems);
   const sla = parseSlaPolicy(env);
   problems.push(...sla.problems);
+  const slack = parseSlackConfig(env);
+  problems.push(...slack.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const values = parsed.data;
   return {
@@ -93,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     reopenWindowMs: values.REOPEN_WINDOW,
     channels: channels.entries,
     sla: sla.policy,
+    slack: slack.settings,
   };
 }
 
