@@ -13,6 +13,14 @@ export const QUEUES = {
   deliver: 'outbound.deliver',
   /** Closes a resolved ticket when its reopen window ends. */
   autoClose: 'ticket.auto-close',
+  /**
+   * Brings a ticket's Slack side up to date: posts its card, then its outbox (thread posts,
+   * reactions, escalation posts) in order, then re-renders the card. `stately` keyed by
+   * ticket, like delivery, so one ticket's thread is written by one job at a time.
+   */
+  slackSync: 'slack.sync',
+  /** Handles one Events API event Slack delivered (stored and acknowledged first). */
+  slackEvent: 'slack.event',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -27,6 +35,26 @@ export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    notify: true,
+  },
+  [QUEUES.slackSync]: {
+    policy: 'stately',
+    // As for delivery: Slack's own failures are retried by the handler (Retry-After, backoff);
+    // these retries are for our crashes.
+    retryLimit: 50,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 300,
+    notify: true,
+  },
+  [QUEUES.slackEvent]: {
+    policy: 'standard',
+    retryLimit: 20,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
     notify: true,
   },
   [QUEUES.autoClose]: {
