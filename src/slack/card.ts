@@ -1,0 +1,145 @@
+import type { types } from '@slack/bolt';
+import type { ChannelName } from '../channels/contract.ts';
+import type { Priority, Status, Ticket } from '../tickets/index.ts';
+import { clip, escapeMrkdwn, quote, slackDate } from './text.ts';
+
+/** What a card shows: the ticket's columns, who wrote, and what they wrote first. */
+export interface CardInput {
+  ticket: Pick<
+    Ticket,
+    'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
+  >;
+  contact: { name: string | null; address: string };
+  /** The ticket's first customer message (the thread holds the rest). */
+  firstMessage: string | null;
+}
+
+export interface Card {
+  /** The notification and accessibility text; Slack shows blocks instead. */
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+/** Action ids on the card; the actions block's id carries the ticket number (`ticket:N`). */
+export const CARD_ACTIONS = {
+  claim: 'ticket.claim',
+  escalate: 'ticket.escalate',
+  resolve: 'ticket.resolve',
+  reopen: 'ticket.reopen',
+  priority: 'ticket.priority',
+  assign: 'ticket.assign',
+} as const;
+
+export const CHANNEL_LABELS: Record<ChannelName, { label: string; emoji: string }> = {
+  api: { label: 'API', emoji: ':electric_plug:' },
+  sms: { label: 'SMS', emoji: ':speech_balloon:' },
+  whatsapp: { label: 'WhatsApp', emoji: ':iphone:' },
+  'whatsapp-web': { label: 'WhatsApp (linked device)', emoji: ':iphone:' },
+  telegram: { label: 'Telegram', emoji: ':airplane:' },
+  discord: { label: 'Discord', emoji: ':video_game:' },
+  email: { label: 'Email', emoji: ':email:' },
+};
+
+const PRIORITY_EMOJI: Record<Priority, string> = { low: ':white_circle:', normal: ':large_blue_circle:', high: ':large_orange_circle:', urgent: ':red_circle:' };
+const STATUS_LABEL: Record<Status, string> = { new: 'New', open: 'Open', pending: 'Pending (waiting on the customer)', resolved: 'Resolved', closed: 'Closed' };
+
+// Section text holds at most 3,000 characters; the card shows the start of the message and
+// the thread and /ticket show hold the rest. https://docs.slack.dev/reference/block-kit/blocks/section-block
+const FIRST_MESSAGE_CHARS = 1_200;
+
+/** The block id of the card's actions: where a click finds its ticket. */
+export function actionsBlockId(number: number): string {
+  return `ticket:${number}`;
+}
+
+/** The ticket number in a block id written by `actionsBlockId`, if it is one. */
+export function ticketOfBlockId(blockId: string | undefined): number | undefined {
+  const match = /^ticket:(\d+)$/.exec(blockId ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** "Ada Lovelace" or, without a name, the address. */
+export function contactLabel(contact: CardInput['contact']): string {
+  return contact.name?.trim() || contact.address;
+}
+
+/** `firstReply` → "first reply". */
+export function metricLabel(metric: string | null): string {
+  return (metric ?? 'SLA').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[-_]/g, ' ').toLowerCase();
+}
+
+/** The card, a pure function of the ticket: re-rendered whole on every change. */
+export function ticketCard(input: CardInput): Card {
+  const { ticket, contact } = input;
+  const channel = CHANNEL_LABELS[ticket.channel];
+  const who = escapeMrkdwn(contactLabel(contact));
+  const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(contact.address)}\`` : ''}`;
+  const said = input.firstMessage?.trim() ? quote(escapeMrkdwn(clip(input.firstMessage.trim(), FIRST_MESSAGE_CHARS))) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
+
+  const fields: types.MrkdwnElement[] = [
+    { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[ticket.status]}` },
+    { type: 'mrkdwn', text: `*Priority*\n${PRIORITY_EMOJI[ticket.priority]} ${capitalise(ticket.priority)}` },
+    { type: 'mrkdwn', text: `*Assignee*\n${ticket.assignee ? `<@${ticket.assignee}>` : '_unassigned_'}` },
+  ];
+  const sla = slaLine(ticket);
+  if (sla) fields.push({ type: 'mrkdwn', text: `*SLA*\n${sla}` });
+  if (ticket.escalationLevel > 0) fields.push({ type: 'mrkdwn', text: `*Escalation*\n:arrow_double_up: level ${ticket.escalationLevel}` });
+  if (ticket.tags.length > 0) fields.push({ type: 'mrkdwn', text: `*Tags*\n${ticket.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ')}` });
+
+  const blocks: types.KnownBlock[] = [
+    { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${headline}\n${said}` } },
+    { type: 'section', block_id: 'state', fields },
+  ];
+  const actions = cardActions(input.ticket);
+  if (actions.length > 0) blocks.push({ type: 'actions', block_id: actionsBlockId(ticket.number), elements: actions });
+
+  const text = `#${ticket.number} · ${channel.label} · ${contactLabel(contact)}: ${ticket.subject ?? ''} (${ticket.status}, ${ticket.priority}${ticket.assignee ? `, <@${ticket.assignee}>` : ''})`;
+  return { text, blocks };
+}
+
+/** The SLA as the card states it: breached, or the nearest due time (live, in the reader's clock). */
+export function slaLine(ticket: Pick<Ticket, 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'>): string | undefined {
+  if (ticket.slaBreachedAt) {
+    return `:rotating_light: *Breached* ${slackDate(ticket.slaBreachedAt, '{ago}')}${ticket.slaDueMetric ? ` (${metricLabel(ticket.slaDueMetric)})` : ''}`;
+  }
+  if (ticket.slaDueAt) {
+    return `:hourglass_flowing_sand: ${capitalise(metricLabel(ticket.slaDueMetric))} due ${slackDate(ticket.slaDueAt, '{ago}')}`;
+  }
+  return undefined;
+}
+
+function cardActions(ticket: CardInput['ticket']): types.ActionsBlockElement[] {
+  if (ticket.status === 'closed') return [];
+  const number = String(ticket.number);
+  const button = (actionId: string, text: string, style?: 'primary' | 'danger'): types.Button => ({
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text },
+    value: number,
+    ...(style ? { style } : {}),
+  });
+  const elements: types.ActionsBlockElement[] = [];
+  if (!ticket.assignee) elements.push(button(CARD_ACTIONS.claim, 'Claim', 'primary'));
+  elements.push(button(CARD_ACTIONS.escalate, 'Escalate', 'danger'));
+  if (ticket.status === 'resolved') elements.push(button(CARD_ACTIONS.reopen, 'Reopen'));
+  else elements.push(button(CARD_ACTIONS.resolve, 'Resolve'));
+  const option = (p: Priority): types.PlainTextOption => ({ text: { type: 'plain_text', text: `${capitalise(p)} priority` }, value: p });
+  elements.push({
+    type: 'static_select',
+    action_id: CARD_ACTIONS.priority,
+    placeholder: { type: 'plain_text', text: 'Priority' },
+    options: (['low', 'normal', 'high', 'urgent'] as const).map(option),
+    initial_option: option(ticket.priority),
+  });
+  elements.push({
+    type: 'users_select',
+    action_id: CARD_ACTIONS.assign,
+    placeholder: { type: 'plain_text', text: 'Assign to…' },
+    ...(ticket.assignee ? { initial_user: ticket.assignee } : {}),
+  });
+  return elements;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

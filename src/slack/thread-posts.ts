@@ -1,0 +1,116 @@
+import type { StoredFile } from '../files/store.ts';
+import { metricLabel } from './card.ts';
+import type { OutboxItem } from './slack-sql.ts';
+import { escapeMrkdwn, humanDuration } from './text.ts';
+
+/**
+ * What the sync job does next with a ticket's outbox: a pure plan from the pending items,
+ * so the rules (what joins, how each line reads) are tested without Slack.
+ */
+export type Step =
+  /** Nothing to send (already in Slack, or empty): just drop the items. */
+  | { kind: 'skip'; ids: string[] }
+  /** One thread post; `ids` may be several customer messages joined. */
+  | { kind: 'post'; ids: string[]; text: string; username?: string; iconEmoji?: string }
+  /** A message with files: uploaded into the thread with the text as its comment. */
+  | { kind: 'upload'; ids: string[]; files: StoredFile[]; comment: string }
+  | { kind: 'react'; ids: string[]; ts: string; name: string }
+  /** A post in the escalation channel (or, without one, the thread), linking the card. */
+  | { kind: 'escalation'; ids: string[]; text: (link: string) => string };
+
+/** The customer as their thread posts are signed. */
+export interface Speaker {
+  label: string;
+  emoji: string;
+  ticket: number;
+}
+
+// Slack shows about 4,000 characters before "Show more" and truncates at 40,000; joined posts
+// stay readable. https://docs.slack.dev/reference/methods/chat.postMessage#truncating
+const JOIN_LIMIT_CHARS = 3_500;
+const POST_LIMIT_CHARS = 39_000;
+
+/** The next step for `items` (oldest first, at least one). */
+export function nextStep(items: readonly OutboxItem[], customer: Speaker): Step {
+  const head = items[0]!;
+  switch (head.kind) {
+    case 'note':
+      return { kind: 'post', ids: [head.id], text: String(head.data.text ?? '') };
+    case 'reaction':
+      return head.message?.slackTs
+        ? { kind: 'react', ids: [head.id], ts: head.message.slackTs, name: String(head.data.name ?? 'white_check_mark') }
+        : { kind: 'skip', ids: [head.id] };
+    case 'escalation':
+      return { kind: 'escalation', ids: [head.id], text: (link) => escalationText(head.data, customer, link) };
+    case 'message':
+      return messageStep(items, customer);
+  }
+}
+
+function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
+  const head = items[0]!;
+  const message = head.message;
+  if (!message || message.slackTs || (message.text.trim() === '' && message.attachments.length === 0)) return { kind: 'skip', ids: [head.id] };
+  if (message.attachments.length > 0) {
+    const said = message.text.trim() ? `: ${escapeMrkdwn(message.text)}` : ' sent a file';
+    return { kind: 'upload', ids: [head.id], files: message.attachments, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
+  }
+  if (message.direction === 'inbound' || message.direction === 'system') {
+    // The thread has fallen behind when several lines of one speaker wait: join them into one
+    // post, in order, instead of spending a post (and a second of the channel's rate) on each.
+    const joined = [head];
+    let length = message.text.length;
+    for (const next of items.slice(1)) {
+      const m = next.message;
+      if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || !m.text.trim()) break;
+      if (length + m.text.length + 1 > JOIN_LIMIT_CHARS) break;
+      joined.push(next);
+      length += m.text.length + 1;
+    }
+    const lines = joined.map((i) => escapeMrkdwn(i.message!.text));
+    if (message.direction === 'system') {
+      return { kind: 'post', ids: joined.map((i) => i.id), text: lines.map((l) => `:information_source: ${l}`).join('\n').slice(0, POST_LIMIT_CHARS) };
+    }
+    return { kind: 'post', ids: joined.map((i) => i.id), text: lines.join('\n').slice(0, POST_LIMIT_CHARS), username: customer.label, iconEmoji: customer.emoji };
+  }
+  const who = message.author ? `<@${message.author}>` : 'An agent';
+  const text = message.direction === 'note' ? `:memo: *Note* from ${who}:\n${escapeMrkdwn(message.text)}` : `:outbox_tray: ${who} replied to the customer:\n${escapeMrkdwn(message.text)}`;
+  return { kind: 'post', ids: [head.id], text: text.slice(0, POST_LIMIT_CHARS) };
+}
+
+function speakerOf(message: NonNullable<OutboxItem['message']>, customer: Speaker): string {
+  if (message.direction === 'inbound') return `*${escapeMrkdwn(customer.label)}*`;
+  return message.author ? `<@${message.author}>` : 'Switchboard';
+}
+
+/** Slack mentions an event carries: an array (the SLA engine) or a space-separated string. */
+export function mentionsOf(value: unknown): string {
+  if (Array.isArray(value)) return value.filter((m) => typeof m === 'string' && m).join(' ');
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** The escalation channel's post for an escalation, an SLA breach or a ladder step. */
+export function escalationText(data: Record<string, unknown>, customer: Speaker, link: string): string {
+  const ticket = link ? `<${link}|#${customer.ticket}>` : `#${customer.ticket}`;
+  const who = escapeMrkdwn(customer.label);
+  const mentions = mentionsOf(data.mentions);
+  const waited = typeof data.waitingMs === 'number' ? ` has waited ${humanDuration(data.waitingMs)}` : '';
+  const tail = mentions ? ` ${mentions}` : '';
+  switch (data.type) {
+    case 'sla-breach':
+      return `:rotating_light: ${ticket} missed its ${metricLabel(String(data.metric ?? ''))} target: ${who}${waited || ' is waiting'}.${tail}`;
+    case 'sla-ladder':
+      return `:rotating_light: ${ticket} is still past its ${metricLabel(String(data.metric ?? ''))} target (step ${String(data.step ?? '?')}): ${who}${waited || ' is waiting'}.${tail}`;
+    default: {
+      const reason = typeof data.reason === 'string' && data.reason.trim() ? `: ${escapeMrkdwn(data.reason.trim())}` : '';
+      return `:arrow_double_up: ${ticket} (${who}) was escalated by <@${String(data.actor)}> to level ${String(data.level ?? '?')}${reason}`;
+    }
+  }
+}
+
+/** The thread line for an SLA warning: mentions the assignee, or says nobody has it yet. */
+export function slaWarningText(data: Record<string, unknown>, assignee: string | null, dueLabel: string): string {
+  const left = typeof data.leftMs === 'number' ? ` (${humanDuration(data.leftMs)} left)` : '';
+  const owner = assignee ? `<@${assignee}>` : 'Nobody has claimed it yet.';
+  return `:hourglass_flowing_sand: The ${metricLabel(String(data.metric ?? ''))} target is due ${dueLabel}${left}. ${owner}`;
+}
