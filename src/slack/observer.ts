@@ -1,0 +1,59 @@
+import type { Tx } from '../db/index.ts';
+import type { Jobs } from '../jobs/index.ts';
+import type { TicketEvent, TicketObserver } from '../tickets/index.ts';
+import { ensureCards, queueItems, queueMessages, type NewOutboxItem } from './slack-sql.ts';
+import { slackDate } from './text.ts';
+import { slaWarningText } from './thread-posts.ts';
+import { scheduleSync } from './thread-sync.ts';
+
+/**
+ * Turns every ticket change into Slack work, inside the change's transaction: the ticket gets
+ * a card row, its new messages and notices join its outbox, and its sync job is triggered.
+ * All of it commits with the change or not at all, so Slack never misses one and never shows
+ * one that did not happen.
+ */
+export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): TicketObserver {
+  return async (tx, events) => {
+    if (events.length === 0) return;
+    const byTicket = new Map<number, TicketEvent[]>();
+    for (const event of events) byTicket.set(event.ticketId, [...(byTicket.get(event.ticketId) ?? []), event]);
+    const ticketIds = [...byTicket.keys()];
+    await ensureCards(tx, ticketIds, deps.triageChannel);
+
+    const messageIds = events.filter((e) => e.kind === 'message' && typeof e.data.messageId === 'string').map((e) => e.data.messageId as string);
+    if (messageIds.length > 0) {
+      const onCard = ticketIds.filter((id) => byTicket.get(id)!.some((e) => e.kind === 'created'));
+      await queueMessages(tx, messageIds, onCard);
+    }
+    await queueItems(tx, await noticesOf(tx, events));
+    for (const ticketId of ticketIds) await scheduleSync(deps.jobs, tx, ticketId);
+  };
+}
+
+/** Outbox items for the events that say something in Slack beyond the card. */
+async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOutboxItem[]> {
+  const items: NewOutboxItem[] = [];
+  for (const event of events) {
+    const { ticketId, data } = event;
+    switch (event.kind) {
+      case 'reply-sent':
+        // Delivery shows on the agent's own message: a reaction once the platform took it.
+        if (typeof data.messageId === 'string') items.push({ ticketId, kind: 'reaction', messageId: data.messageId, data: { name: 'white_check_mark' } });
+        break;
+      case 'escalated':
+        items.push({ ticketId, kind: 'escalation', data: { type: 'escalated', actor: event.actor, level: data.level, reason: data.reason ?? null } });
+        break;
+      case 'sla-warning': {
+        const [ticket] = await tx<{ assignee: string | null }[]>`select assignee from tickets where id = ${ticketId}`;
+        const due = typeof data.dueAt === 'string' ? slackDate(new Date(data.dueAt), '{ago}') : 'soon';
+        items.push({ ticketId, kind: 'note', data: { text: slaWarningText(data, ticket?.assignee ?? null, due) } });
+        break;
+      }
+      case 'sla-breach':
+      case 'sla-ladder':
+        items.push({ ticketId, kind: 'escalation', data: { ...data, type: event.kind } });
+        break;
+    }
+  }
+  return items;
+}

@@ -1,0 +1,208 @@
+import type { ChannelName } from '../channels/contract.ts';
+import type { Db } from '../db/index.ts';
+import type { StoredFile } from '../files/store.ts';
+import type { Ticket } from '../tickets/index.ts';
+import type { Direction } from '../tickets/types.ts';
+
+/** A ticket's Slack card row (slack_cards). */
+export interface CardRow {
+  ticketId: number;
+  channel: string;
+  ts: string | null;
+  rendered: string | null;
+  failures: number;
+  /** Milliseconds until a backed-off retry is due (0 when none is pending). */
+  retryInMs: number;
+  number: number;
+  ticketChannel: ChannelName;
+  /** The customer's name (or address): thread posts are signed with it. */
+  customer: string;
+}
+
+export type OutboxKind = 'message' | 'note' | 'reaction' | 'escalation';
+
+/** One thing still to reach Slack, with the message it names (if any). */
+export interface OutboxItem {
+  id: string;
+  kind: OutboxKind;
+  messageId: string | null;
+  data: Record<string, unknown>;
+  message: { direction: Direction; author: string | null; text: string; attachments: StoredFile[]; slackTs: string | null } | null;
+}
+
+/** Gives each ticket a card row in `channel` (posted by the sync job); existing rows stay. */
+export async function ensureCards(db: Db, ticketIds: number[], channel: string): Promise<void> {
+  await db`
+    insert into slack_cards (ticket_id, channel)
+    select unnest(${ticketIds}::int[]), ${channel}
+    on conflict (ticket_id) do nothing`;
+}
+
+/**
+ * Queues these messages for their tickets' threads, in arrival order. Messages already in
+ * Slack (an agent wrote them there) are left out, and so are the customer messages of the
+ * tickets in `onCard`: a new ticket's first message is shown on its card.
+ */
+export async function queueMessages(db: Db, messageIds: string[], onCard: number[]): Promise<void> {
+  await db`
+    insert into slack_outbox (ticket_id, kind, message_id)
+    select ticket_id, 'message', id from messages
+    where id = any(${messageIds}::uuid[]) and slack_ts is null
+      and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]))
+    order by seq`;
+}
+
+export interface NewOutboxItem {
+  ticketId: number;
+  kind: Exclude<OutboxKind, 'message'>;
+  messageId?: string;
+  data?: Record<string, unknown>;
+}
+
+export async function queueItems(db: Db, items: NewOutboxItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const rows = items.map((i) => ({ ticket_id: i.ticketId, kind: i.kind, message_id: i.messageId ?? null, data: i.data ?? {} }));
+  await db`
+    insert into slack_outbox (ticket_id, kind, message_id, data)
+    select ticket_id, kind, message_id, data
+    from jsonb_to_recordset(${db.json(rows as never)}) as x(ticket_id integer, kind text, message_id uuid, data jsonb)`;
+}
+
+/**
+ * Takes the ticket's Slack writes for `holdMs`, unless another job holds them (`heldForMs`
+ * says for how long). Undefined means the ticket has no card row: nothing to do in Slack.
+ * Returns who the customer is too, since every thread post is signed with their name.
+ */
+export async function leaseCard(db: Db, ticketId: number, holdMs: number): Promise<{ card: CardRow } | { heldForMs: number } | undefined> {
+  const [card] = await db<CardRow[]>`
+    update slack_cards s set leased_until = clock_timestamp() + make_interval(secs => ${holdMs / 1000})
+    from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
+    where s.ticket_id = ${ticketId} and t.id = s.ticket_id and (s.leased_until is null or s.leased_until <= clock_timestamp())
+    returning s.ticket_id, s.channel, s.ts, s.rendered, s.failures,
+      greatest(0, coalesce(extract(epoch from (s.retry_at - clock_timestamp())) * 1000, 0))::float8 as retry_in_ms,
+      t.number, t.channel as ticket_channel, coalesce(c.name, i.display_name, i.address) as customer`;
+  if (card) return { card };
+  const [held] = await db<{ heldForMs: number }[]>`
+    select greatest(0, extract(epoch from (leased_until - clock_timestamp())) * 1000)::float8 as held_for_ms
+    from slack_cards where ticket_id = ${ticketId}`;
+  return held ? { heldForMs: held.heldForMs } : undefined;
+}
+
+/** Gives the ticket's Slack writes back, recording how the run ended. */
+export async function releaseCard(db: Db, ticketId: number, outcome: { failures: number; retryAfterMs?: number; error?: string }): Promise<void> {
+  const retryAt = outcome.retryAfterMs === undefined ? null : outcome.retryAfterMs / 1000;
+  await db`
+    update slack_cards set leased_until = null, failures = ${outcome.failures},
+      retry_at = case when ${retryAt}::float8 is null then null else clock_timestamp() + make_interval(secs => ${retryAt}::float8) end,
+      last_error = ${outcome.error ?? null}
+    where ticket_id = ${ticketId}`;
+}
+
+/** The ticket's pending Slack work, oldest first. */
+export async function pendingItems(db: Db, ticketId: number, limit: number): Promise<OutboxItem[]> {
+  const rows = await db<(Omit<OutboxItem, 'message'> & { direction: Direction | null; author: string | null; text: string | null; attachments: StoredFile[] | null; slackTs: string | null })[]>`
+    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.slack_ts
+    from slack_outbox o left join messages m on m.id = o.message_id
+    where o.ticket_id = ${ticketId} order by o.id limit ${limit}`;
+  return rows.map(({ direction, author, text, attachments, slackTs, ...item }) => ({
+    ...item,
+    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], slackTs } : null,
+  }));
+}
+
+/** Slack has these items: drop them, and note where their messages now live. */
+export async function completeItems(db: Db, ids: string[], slackTs: string | null): Promise<void> {
+  await db`
+    with done as (delete from slack_outbox where id = any(${ids}::bigint[]) returning kind, message_id)
+    update messages set slack_ts = ${slackTs}
+    where ${slackTs}::text is not null and slack_ts is null
+      and id in (select message_id from done where kind = 'message')`;
+}
+
+export async function recordCardPosted(db: Db, ticketId: number, ts: string, rendered: string): Promise<void> {
+  await db`update slack_cards set ts = ${ts}, rendered = ${rendered} where ticket_id = ${ticketId}`;
+}
+
+export async function recordCardRendered(db: Db, ticketId: number, rendered: string): Promise<void> {
+  await db`update slack_cards set rendered = ${rendered} where ticket_id = ${ticketId}`;
+}
+
+/** The card was deleted in Slack: post a new one (its thread continues the conversation). */
+export async function forgetCard(db: Db, ticketId: number): Promise<void> {
+  await db`update slack_cards set ts = null, rendered = null where ticket_id = ${ticketId}`;
+}
+
+/** What a card is rendered from: the ticket, who wrote, and their first message. */
+export interface CardSource {
+  ticket: Ticket;
+  contact: { name: string | null; address: string };
+  firstMessage: string | null;
+}
+
+export async function cardSource(db: Db, ticketId: number): Promise<CardSource | undefined> {
+  const [row] = await db<(Ticket & { contactName: string | null; displayName: string | null; address: string; firstMessage: string | null })[]>`
+    select t.*, c.name as contact_name, i.display_name, i.address,
+      (select m.text from messages m where m.ticket_id = t.id and m.direction = 'inbound' order by m.seq limit 1) as first_message
+    from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
+    where t.id = ${ticketId}`;
+  if (!row) return undefined;
+  const { contactName, displayName, address, firstMessage, ...ticket } = row;
+  return { ticket, contact: { name: contactName ?? displayName, address }, firstMessage };
+}
+
+/** The ticket whose card is the parent of this thread. */
+export async function findTicketByThread(db: Db, channel: string, threadTs: string): Promise<{ ticketId: number; number: number } | undefined> {
+  const [row] = await db<{ ticketId: number; number: number }[]>`
+    select c.ticket_id, t.number from slack_cards c join tickets t on t.id = c.ticket_id
+    where c.channel = ${channel} and c.ts = ${threadTs}`;
+  return row;
+}
+
+/** Where a ticket's card lives, once posted. */
+export async function findCardOf(db: Db, number: number): Promise<{ ticketId: number; channel: string; ts: string | null } | undefined> {
+  const [row] = await db<{ ticketId: number; channel: string; ts: string | null }[]>`
+    select c.ticket_id, c.channel, c.ts from slack_cards c join tickets t on t.id = c.ticket_id where t.number = ${number}`;
+  return row;
+}
+
+/** Records an Events API event id; false when it was already taken (a Slack retry). */
+export async function rememberEvent(db: Db, eventId: string): Promise<boolean> {
+  const rows = await db`insert into slack_events (event_id) values (${eventId}) on conflict (event_id) do nothing returning event_id`;
+  return rows.length === 1;
+}
+
+// Slack retries an event for about five minutes (three tries); a day of ids is plenty.
+// https://docs.slack.dev/apis/events-api/#retries
+export async function forgetOldEvents(db: Db): Promise<void> {
+  await db`delete from slack_events where received_at < now() - interval '1 day'`;
+}
+
+/** The agent-written message stored under this Slack ts, if any. */
+export async function findAuthoredMessage(db: Db, slackTs: string): Promise<{ id: string; ticketId: number; direction: Direction; delivery: string | null } | undefined> {
+  const [row] = await db<{ id: string; ticketId: number; direction: Direction; delivery: string | null }[]>`
+    select id, ticket_id, direction, delivery from messages where slack_ts = ${slackTs} and direction in ('outbound', 'note')`;
+  return row;
+}
+
+/** Active tickets whose SLA is breached or due before `until`, most urgent first. */
+export async function slaWatchList(db: Db, until: Date, limit = 25): Promise<Ticket[]> {
+  return db<Ticket[]>`
+    select * from tickets
+    where status in ('new', 'open', 'pending') and (sla_breached_at is not null or sla_due_at <= ${until})
+    order by sla_breached_at nulls last, sla_due_at nulls last, id
+    limit ${limit}`;
+}
+
+/** Recently changed tickets of any status, for `/ticket list all`. */
+export async function recentTickets(db: Db, limit = 20): Promise<Ticket[]> {
+  return db<Ticket[]>`select * from tickets order by updated_at desc, id desc limit ${limit}`;
+}
+
+/** Display names for a set of contacts (lists and the App Home name the customer). */
+export async function contactNames(db: Db, ticketIds: number[]): Promise<Map<number, string>> {
+  const rows = await db<{ ticketId: number; label: string }[]>`
+    select t.id as ticket_id, coalesce(c.name, i.display_name, i.address) as label
+    from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
+    where t.id = any(${ticketIds}::int[])`;
+  return new Map(rows.map((r) => [r.ticketId, r.label]));
+}

@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import type { webApi } from '@slack/bolt';
+import type { Db, Sql } from '../db/index.ts';
+import type { FileStore } from '../files/store.ts';
+import { QUEUES, type Jobs } from '../jobs/index.ts';
+import { holdBack, reserveSlot } from '../jobs/pacing.ts';
+import type { Logger } from '../log.ts';
+import { CHANNEL_LABELS, ticketCard } from './card.ts';
+import type { SlackConfig } from './config.ts';
+import { classifySlackError, type SlackFailure } from './slack-api.ts';
+import { cardSource, completeItems, forgetCard, leaseCard, pendingItems, recordCardPosted, recordCardRendered, releaseCard, type CardRow } from './slack-sql.ts';
+import { nextStep, type Speaker, type Step } from './thread-posts.ts';
+
+/** What the sync job needs, passed in once. */
+export interface SyncDeps {
+  sql: Sql;
+  jobs: Jobs;
+  client: webApi.WebClient;
+  files: FileStore;
+  logger: Logger;
+  config: SlackConfig;
+}
+
+// Slack: chat.postMessage "generally allows one message per second per channel". Every
+// instance reserves its post slots through Postgres, so together they stay under it and 429s
+// are the exception. https://docs.slack.dev/apis/web-api/rate-limits#special-rate-limits
+const POST_INTERVAL_MS = 1_000;
+// Longest a worker waits in hand for a slot; beyond it the job is deferred to the slot instead.
+const MAX_PACING_WAIT_MS = 1_500;
+// A run holds the ticket's Slack writes this long at most (a crashed run frees them after it).
+const HOLD_MS = 60_000;
+// A run hands over to a fresh job after this long, well inside HOLD_MS.
+const RUN_BUDGET_MS = 20_000;
+const BATCH = 50;
+// Retries of a failing Slack call: 1 s, doubling, at most 5 minutes apart, forever: a post is
+// delayed by an outage, never dropped.
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+type RunResult = { kind: 'done' } | { kind: 'wait'; ms: number } | { kind: 'failed'; ms: number; failures: number; reason: string };
+
+/** Triggers the ticket's sync job now, or after `delayMs` (a retry, a pacing slot). */
+export async function scheduleSync(jobs: Jobs, db: Db, ticketId: number, delayMs = 0): Promise<void> {
+  await jobs.send(db, QUEUES.slackSync, { ticketId }, { singletonKey: String(ticketId), ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+}
+
+/**
+ * The sync job: posts the ticket's card if it has none, then its outbox oldest first (one
+ * writer per ticket, so the thread keeps the order things happened), then re-renders the
+ * card when it changed. A Slack failure never throws: the run ends and the job is scheduled
+ * again (Retry-After, or backoff). Items leave the outbox only once Slack has them, so a run
+ * that dies is picked up by the next.
+ */
+export async function syncTicket(deps: SyncDeps, ticketId: number): Promise<void> {
+  const lease = await leaseCard(deps.sql, ticketId, HOLD_MS);
+  if (!lease) return;
+  if ('heldForMs' in lease) {
+    await scheduleSync(deps.jobs, deps.sql, ticketId, lease.heldForMs + 50);
+    return;
+  }
+  const { card } = lease;
+  if (card.retryInMs > 0) {
+    // A backed-off retry is pending; an earlier trigger (a new message) must not cut it short.
+    await releaseCard(deps.sql, ticketId, { failures: card.failures, retryAfterMs: card.retryInMs });
+    await scheduleSync(deps.jobs, deps.sql, ticketId, card.retryInMs);
+    return;
+  }
+  let result: RunResult;
+  try {
+    result = await run(deps, card);
+  } catch (error) {
+    await releaseCard(deps.sql, ticketId, { failures: card.failures }).catch(() => {});
+    throw error;
+  }
+  if (result.kind === 'done') {
+    await releaseCard(deps.sql, ticketId, { failures: 0 });
+    return;
+  }
+  if (result.kind === 'wait') {
+    await releaseCard(deps.sql, ticketId, { failures: card.failures });
+  } else {
+    await releaseCard(deps.sql, ticketId, { failures: result.failures, retryAfterMs: result.ms, error: result.reason });
+  }
+  await scheduleSync(deps.jobs, deps.sql, ticketId, result.ms);
+}
+
+async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
+  const log = deps.logger.child({ ticket: card.number, slackChannel: card.channel });
+  const fail = (failure: SlackFailure, channel?: string) => failed(deps, log, card, failure, channel);
+
+  if (!card.ts) {
+    const source = await cardSource(deps.sql, card.ticketId);
+    if (!source) return { kind: 'done' };
+    const rendered = ticketCard(source);
+    const paced = await pace(deps, card.channel);
+    if (paced) return paced;
+    try {
+      const posted = await deps.client.chat.postMessage({ channel: card.channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false, unfurl_media: false });
+      card.ts = posted.ts!;
+      card.rendered = digest(rendered);
+      await recordCardPosted(deps.sql, card.ticketId, card.ts, card.rendered);
+      log.info({ ts: card.ts }, 'ticket card posted');
+    } catch (error) {
+      return fail(classifySlackError(error), card.channel);
+    }
+  }
+
+  const speaker: Speaker = { label: card.customer, emoji: CHANNEL_LABELS[card.ticketChannel].emoji, ticket: card.number };
+  const started = Date.now();
+  for (;;) {
+    const items = await pendingItems(deps.sql, card.ticketId, BATCH);
+    if (items.length === 0) break;
+    if (Date.now() - started > RUN_BUDGET_MS) return { kind: 'wait', ms: 0 };
+    const step = nextStep(items, speaker);
+    const outcome = await perform(deps, card, step);
+    if (outcome.kind === 'wait') return outcome;
+    if (outcome.kind === 'failed') {
+      if (outcome.failure.kind === 'refused' && outcome.failure.code === 'thread_not_found') {
+        // Someone deleted the card: post a new one and carry on in its thread.
+        log.warn('ticket card was deleted in Slack; posting a new one');
+        await forgetCard(deps.sql, card.ticketId);
+        return { kind: 'wait', ms: 0 };
+      }
+      return fail(outcome.failure, outcome.channel);
+    }
+    await completeItems(deps.sql, step.ids, outcome.ts);
+  }
+
+  const source = await cardSource(deps.sql, card.ticketId);
+  if (!source) return { kind: 'done' };
+  const rendered = ticketCard(source);
+  const fresh = digest(rendered);
+  if (fresh === card.rendered) return { kind: 'done' };
+  try {
+    await deps.client.chat.update({ channel: card.channel, ts: card.ts, text: rendered.text, blocks: rendered.blocks });
+    await recordCardRendered(deps.sql, card.ticketId, fresh);
+    return { kind: 'done' };
+  } catch (error) {
+    const failure = classifySlackError(error);
+    if (failure.kind === 'refused' && (failure.code === 'message_not_found' || failure.code === 'cant_update_message')) {
+      log.warn({ code: failure.code }, 'ticket card is gone from Slack; posting a new one');
+      await forgetCard(deps.sql, card.ticketId);
+      return { kind: 'wait', ms: 0 };
+    }
+    return fail(failure);
+  }
+}
+
+type Performed = { kind: 'done'; ts: string | null } | { kind: 'wait'; ms: number } | { kind: 'failed'; failure: SlackFailure; channel?: string };
+
+/** Carries out one step in Slack. */
+async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Performed> {
+  const { client } = deps;
+  const thread = { channel: card.channel, thread_ts: card.ts! };
+  const attempt = async (channel: string | undefined, call: () => Promise<string | null>): Promise<Performed> => {
+    if (channel) {
+      const paced = await pace(deps, channel);
+      if (paced) return paced;
+    }
+    try {
+      return { kind: 'done', ts: await call() };
+    } catch (error) {
+      return { kind: 'failed', failure: classifySlackError(error), ...(channel ? { channel } : {}) };
+    }
+  };
+
+  switch (step.kind) {
+    case 'skip':
+      return { kind: 'done', ts: null };
+    case 'post':
+      return attempt(card.channel, async () => {
+        const posted = await client.chat.postMessage({
+          ...thread,
+          text: step.text,
+          unfurl_links: false,
+          unfurl_media: false,
+          // Customer lines are signed with their name (chat:write.customize).
+          ...(step.username ? { username: step.username, icon_emoji: step.iconEmoji } : {}),
+        });
+        return posted.ts ?? null;
+      });
+    case 'upload':
+      return attempt(card.channel, async () => {
+        const file_uploads = await Promise.all(step.files.map(async (f) => ({ file: Buffer.from(await deps.files.read(f.ref)), filename: f.name })));
+        await client.filesUploadV2({ channel_id: card.channel, thread_ts: card.ts!, initial_comment: step.comment, file_uploads });
+        return null;
+      });
+    case 'react': {
+      const reacted = await attempt(undefined, async () => {
+        await client.reactions.add({ channel: card.channel, timestamp: step.ts, name: step.name });
+        return null;
+      });
+      // Already there (a repeated run), or the agent deleted their message: nothing to do.
+      const gone = reacted.kind === 'failed' && reacted.failure.kind === 'refused' && ['already_reacted', 'message_not_found'].includes(reacted.failure.code);
+      return gone ? { kind: 'done', ts: null } : reacted;
+    }
+    case 'escalation': {
+      let link = '';
+      try {
+        link = (await client.chat.getPermalink({ channel: card.channel, message_ts: card.ts! })).permalink ?? '';
+      } catch (error) {
+        const failure = classifySlackError(error);
+        if (failure.kind !== 'refused') return { kind: 'failed', failure };
+      }
+      const target = deps.config.escalationChannel;
+      return attempt(target ?? card.channel, async () => {
+        const posted = await client.chat.postMessage({ ...(target ? { channel: target } : thread), text: step.text(link), unfurl_links: false });
+        return posted.ts ?? null;
+      });
+    }
+  }
+}
+
+/** Waits for the channel's next post slot, or says how long to defer the job. */
+async function pace(deps: SyncDeps, channel: string): Promise<{ kind: 'wait'; ms: number } | undefined> {
+  const slot = await reserveSlot(deps.sql, `slack:${channel}`, POST_INTERVAL_MS, MAX_PACING_WAIT_MS);
+  if (!slot.granted) return { kind: 'wait', ms: Math.max(50, slot.waitMs) };
+  if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+  return undefined;
+}
+
+async function failed(deps: SyncDeps, log: Logger, card: CardRow, failure: SlackFailure, channel?: string): Promise<RunResult> {
+  if (failure.kind === 'rate-limited') {
+    // Hold the channel back for every instance, not just this ticket.
+    if (channel) await holdBack(deps.sql, `slack:${channel}`, failure.retryAfterMs);
+    log.info({ retryInMs: failure.retryAfterMs }, 'slack rate limited; will retry');
+    return { kind: 'failed', ms: failure.retryAfterMs, failures: card.failures, reason: failure.reason };
+  }
+  const failures = card.failures + 1;
+  const ms = Math.min(BACKOFF_MAX_MS, Math.round(BACKOFF_BASE_MS * 2 ** (failures - 1) * (0.8 + Math.random() * 0.4)));
+  if (failure.kind === 'refused') log.error({ code: failure.code, failures, retryInMs: ms }, 'slack refused a call; will retry (check the app configuration)');
+  else log.warn({ reason: failure.reason, failures, retryInMs: ms }, 'slack call failed; will retry');
+  return { kind: 'failed', ms, failures, reason: failure.reason };
+}
+
+function digest(card: { text: string; blocks: unknown[] }): string {
+  return createHash('sha256').update(JSON.stringify(card)).digest('hex');
+}
