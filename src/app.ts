@@ -19,6 +19,7 @@ import { createJobs, type Jobs } from './jobs/index.ts';
 import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
+import { slackModule } from './slack/index.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
 
 export interface SwitchboardOptions {
@@ -35,7 +36,7 @@ export interface SwitchboardOptions {
 }
 
 /** The core modules every instance runs, in start order. */
-export const CORE_MODULES: ModuleFactory[] = [];
+export const CORE_MODULES: ModuleFactory[] = [slackModule];
 
 export interface Switchboard {
   /** The base URL this instance answers on. */

@@ -1,0 +1,132 @@
+import { App, type BlockAction, type BlockElementAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import type { Sql } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Tickets } from '../tickets/index.ts';
+import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
+import type { SlackConfig } from './config.ts';
+import { runTicketCommand } from './commands.ts';
+import { errorLine } from './responder.ts';
+import { boltLogger, webClientOptions } from './slack-api.ts';
+import { mrkdwnToPlain } from './text.ts';
+
+export interface BoltDeps {
+  config: SlackConfig;
+  sql: Sql;
+  tickets: Tickets;
+  clock: Clock;
+  logger: Logger;
+  fetch: typeof fetch;
+}
+
+export const ESCALATE_VIEW = 'ticket.escalate';
+
+/**
+ * Our transports (the hono route, Socket Mode) hand Bolt each command and interaction
+ * themselves, through `processEvent`; Bolt only routes them to the listeners below. Events
+ * never go through Bolt: Bolt acknowledges an event before its listener runs, and we store an
+ * event before acknowledging it.
+ */
+const transportsAreOurs: Receiver = { init: () => {}, start: async () => {}, stop: async () => {} };
+
+/** A Bolt app with the `/ticket` command, the card's buttons and menus, and the escalation modal. */
+export function createBoltApp(deps: BoltDeps): App {
+  const { tickets, logger } = deps;
+  const app = new App({
+    receiver: transportsAreOurs,
+    // The one workspace's bot token, without the auth.test call Bolt would otherwise make.
+    authorize: async () => ({ botToken: deps.config.botToken }),
+    ignoreSelf: false,
+    convoStore: false,
+    clientOptions: webClientOptions(deps.config, logger, deps.fetch),
+    logger: boltLogger(logger),
+  });
+
+  app.command('/ticket', async ({ command, ack }) => {
+    const text = await runTicketCommand(deps, command.user_id, command.text);
+    await ack({ response_type: 'ephemeral', text });
+  });
+
+  /** A card control: acknowledged at once, then the change; a refusal is told to the clicker only. */
+  const onCard = <A extends BlockElementAction>(actionId: string, run: (number: number, user: string, action: A) => Promise<unknown>) =>
+    app.action<BlockAction<A>>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const number = ticketOfBlockId(action.block_id) ?? Number((action as { value?: string }).value);
+      if (!Number.isInteger(number)) return;
+      try {
+        await run(number, body.user.id, action);
+      } catch (error) {
+        await tell(respond, errorLine(error, logger, { action: actionId, ticket: number }), logger);
+      }
+    });
+
+  onCard(CARD_ACTIONS.claim, (n, user) => tickets.claim(n, user));
+  onCard(CARD_ACTIONS.resolve, (n, user) => tickets.transition(n, 'resolve', user));
+  onCard(CARD_ACTIONS.reopen, (n, user) => tickets.transition(n, 'reopen', user));
+  onCard<{ type: 'static_select'; selected_option: { value: string } | null } & BlockElementAction>(CARD_ACTIONS.priority, async (n, user, action) => {
+    const priority = action.selected_option?.value;
+    if (priority === 'low' || priority === 'normal' || priority === 'high' || priority === 'urgent') await tickets.setPriority(n, priority, user);
+  });
+  onCard<{ type: 'users_select'; selected_user: string | null } & BlockElementAction>(CARD_ACTIONS.assign, async (n, user, action) => {
+    await tickets.assign(n, action.selected_user ?? null, user);
+  });
+
+  // Escalate asks why first: a modal must be opened with the click's trigger_id within 3 s,
+  // so this happens at once, not in a job. https://docs.slack.dev/surfaces/modals#opening_modals
+  app.action<BlockAction>(CARD_ACTIONS.escalate, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const number = ticketOfBlockId(action.block_id);
+    if (number === undefined) return;
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view: escalateModal(number) });
+    } catch (error) {
+      await tell(respond, errorLine(error, logger, { action: 'escalate', ticket: number }), logger);
+    }
+  });
+
+  app.view(ESCALATE_VIEW, async ({ ack, body, view }) => {
+    const number = Number(view.private_metadata);
+    const reason = view.state.values.reason?.reason?.value?.trim();
+    try {
+      await tickets.escalate(number, body.user.id, reason ? mrkdwnToPlain(reason) : null);
+      await ack();
+    } catch (error) {
+      await ack({ response_action: 'errors', errors: { reason: errorLine(error, logger, { view: ESCALATE_VIEW, ticket: number }) } });
+    }
+  });
+
+  app.error(async (error) => {
+    logger.error({ err: error }, 'slack listener failed');
+  });
+  return app;
+}
+
+/** The escalation modal: a reason, optional. */
+export function escalateModal(number: number): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: ESCALATE_VIEW,
+    private_metadata: String(number),
+    title: { type: 'plain_text', text: `Escalate #${number}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Escalate' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: { type: 'plain_text', text: 'Why does it need escalating?' },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true },
+      },
+    ],
+  };
+}
+
+/** An ephemeral line to the person who clicked, through the click's response_url. */
+async function tell(respond: RespondFn, text: string, logger: Logger): Promise<void> {
+  try {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+  } catch (error) {
+    logger.warn({ err: error }, 'could not answer a Slack action');
+  }
+}

@@ -1,0 +1,139 @@
+import { isPriority, type Priority } from '../tickets/index.ts';
+
+/**
+ * `/ticket …` parsed into what the agent asked for, or the usage line that explains what was
+ * wrong. Pure: no Slack, no database.
+ */
+export type ListFilter = 'active' | 'mine' | 'new' | 'open' | 'pending' | 'breaching' | 'all';
+
+export type TicketCommand =
+  | { kind: 'help' }
+  | { kind: 'list'; filter: ListFilter }
+  | { kind: 'sla' }
+  | { kind: 'show' | 'claim' | 'pending' | 'resolve' | 'reopen' | 'close'; number: number }
+  | { kind: 'assign'; number: number; user: string | 'me' }
+  | { kind: 'priority'; number: number; priority: Priority }
+  | { kind: 'escalate'; number: number; reason: string | null }
+  | { kind: 'note'; number: number; text: string }
+  | { kind: 'tag'; number: number; tags: string[] }
+  | { kind: 'invalid'; message: string };
+
+/** One usage line per subcommand, as `help` lists them. */
+export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = {
+  list: '/ticket list [mine|new|open|pending|breaching|all]',
+  show: '/ticket show N',
+  claim: '/ticket claim N',
+  assign: '/ticket assign N @user',
+  priority: '/ticket priority N low|normal|high|urgent',
+  escalate: '/ticket escalate N [reason]',
+  pending: '/ticket pending N',
+  resolve: '/ticket resolve N',
+  reopen: '/ticket reopen N',
+  close: '/ticket close N',
+  note: '/ticket note N text',
+  tag: '/ticket tag N tag…',
+  sla: '/ticket sla',
+  help: '/ticket help',
+};
+
+const FILTERS: readonly ListFilter[] = ['mine', 'new', 'open', 'pending', 'breaching', 'all'];
+const NUMBER = /^#?(\d{1,9})$/;
+// With "Escape channels, users, and links" on (the manifest sets should_escape), Slack sends a
+// picked user as <@U123|name>. https://docs.slack.dev/interactivity/implementing-slash-commands#creating_commands
+const USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+
+/** Parses the text after `/ticket`. */
+export function parseTicketCommand(text: string): TicketCommand {
+  const trimmed = text.trim();
+  const [head = '', ...rest] = trimmed.split(/\s+/);
+  const word = head.toLowerCase();
+  const invalid = (kind: keyof typeof USAGE, why?: string): TicketCommand => ({
+    kind: 'invalid',
+    message: `${why ? `${why}. ` : ''}Usage: \`${USAGE[kind]}\``,
+  });
+
+  switch (word) {
+    case '':
+    case 'help':
+      return { kind: 'help' };
+    case 'sla':
+      return rest.length === 0 ? { kind: 'sla' } : invalid('sla');
+    case 'list': {
+      if (rest.length === 0) return { kind: 'list', filter: 'active' };
+      const filter = rest[0]!.toLowerCase() as ListFilter;
+      if (rest.length > 1 || !FILTERS.includes(filter)) return invalid('list', `"${rest.join(' ')}" is not a list`);
+      return { kind: 'list', filter };
+    }
+    case 'show':
+    case 'claim':
+    case 'pending':
+    case 'resolve':
+    case 'reopen':
+    case 'close': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined || rest.length !== 1) return invalid(word, numberProblem(rest[0]));
+      return { kind: word, number };
+    }
+    case 'assign': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('assign', numberProblem(rest[0]));
+      const target = rest[1];
+      if (rest.length !== 2 || !target) return invalid('assign', 'say who: pick them with @');
+      if (target.toLowerCase() === 'me') return { kind: 'assign', number, user: 'me' };
+      const user = USER.exec(target)?.[1];
+      if (!user) return invalid('assign', `"${target}" is not a Slack user: pick them with @`);
+      return { kind: 'assign', number, user };
+    }
+    case 'priority': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('priority', numberProblem(rest[0]));
+      const priority = rest[1]?.toLowerCase();
+      if (rest.length !== 2 || !priority || !isPriority(priority)) {
+        return invalid('priority', priority ? `"${rest.slice(1).join(' ')}" is not a priority` : 'say which priority');
+      }
+      return { kind: 'priority', number, priority };
+    }
+    case 'escalate': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('escalate', numberProblem(rest[0]));
+      const reason = afterWords(trimmed, 2);
+      return { kind: 'escalate', number, reason: reason || null };
+    }
+    case 'note': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('note', numberProblem(rest[0]));
+      const note = afterWords(trimmed, 2);
+      if (!note) return invalid('note', 'the note is empty');
+      return { kind: 'note', number, text: note };
+    }
+    case 'tag': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('tag', numberProblem(rest[0]));
+      if (rest.length < 2) return invalid('tag', 'give at least one tag');
+      return { kind: 'tag', number, tags: rest.slice(1) };
+    }
+    default:
+      return { kind: 'invalid', message: `\`${head}\` is not a /ticket command. Try \`/ticket help\`.` };
+  }
+}
+
+/** Every usage line, for `/ticket help`. */
+export function helpText(): string {
+  return ['*/ticket* commands (answers only you can see):', ...Object.values(USAGE).map((line) => `• \`${line}\``)].join('\n');
+}
+
+function ticketNumber(word: string | undefined): number | undefined {
+  const match = NUMBER.exec(word ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function numberProblem(word: string | undefined): string {
+  return word ? `"${word}" is not a ticket number` : 'say which ticket';
+}
+
+/** The text after the first `count` words, with its own spacing and line breaks kept. */
+function afterWords(text: string, count: number): string {
+  let rest = text;
+  for (let i = 0; i < count; i++) rest = rest.replace(/^\s*\S+/, '');
+  return rest.trim();
+}

@@ -1,0 +1,136 @@
+import type { Sql } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Ticket, Tickets, TicketView } from '../tickets/index.ts';
+import { CHANNEL_LABELS } from './card.ts';
+import { helpText, parseTicketCommand, type ListFilter } from './command-parse.ts';
+import { BREACHING_SOON_MS, ticketLine } from './home.ts';
+import { errorLine } from './responder.ts';
+import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
+import { clip, escapeMrkdwn, mrkdwnToPlain } from './text.ts';
+
+export interface CommandDeps {
+  sql: Sql;
+  tickets: Tickets;
+  clock: Clock;
+  logger: Logger;
+}
+
+const LIST_LIMIT = 20;
+
+/**
+ * Runs `/ticket <text>` for `user` and returns the one ephemeral answer. A change goes through
+ * the ticket service, so it records an event with the user as actor and the card follows.
+ */
+export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<string> {
+  const command = parseTicketCommand(text);
+  const { tickets } = deps;
+  try {
+    switch (command.kind) {
+      case 'invalid':
+        return command.message;
+      case 'help':
+        return helpText();
+      case 'list':
+        return listAnswer(deps, await listFor(deps, user, command.filter), listTitle(command.filter));
+      case 'sla':
+        return slaAnswer(deps);
+      case 'show':
+        return showAnswer(await tickets.view(command.number));
+      case 'claim':
+        await tickets.claim(command.number, user);
+        return `You have #${command.number}.`;
+      case 'assign': {
+        const assignee = command.user === 'me' ? user : command.user;
+        await tickets.assign(command.number, assignee, user);
+        return `#${command.number} is assigned to <@${assignee}>.`;
+      }
+      case 'priority':
+        await tickets.setPriority(command.number, command.priority, user);
+        return `#${command.number} is ${command.priority} priority.`;
+      case 'escalate': {
+        const ticket = await tickets.escalate(command.number, user, command.reason === null ? null : mrkdwnToPlain(command.reason));
+        return `#${command.number} is escalated (level ${ticket.escalationLevel}).`;
+      }
+      case 'pending':
+      case 'resolve':
+      case 'reopen':
+      case 'close': {
+        const ticket = await tickets.transition(command.number, command.kind === 'pending' ? 'set-pending' : command.kind, user);
+        return `#${command.number} is ${ticket.status}.`;
+      }
+      case 'note':
+        await tickets.note({ ticket: command.number, author: user, text: mrkdwnToPlain(command.text) });
+        return `Note added to #${command.number} (the customer does not see it).`;
+      case 'tag': {
+        const ticket = await tickets.tag(command.number, command.tags, user);
+        return `#${command.number} is tagged ${ticket.tags.map((t) => `\`${t}\``).join(' ')}.`;
+      }
+    }
+  } catch (error) {
+    return errorLine(error, deps.logger, { command: text });
+  }
+}
+
+async function listFor(deps: CommandDeps, user: string, filter: ListFilter): Promise<Ticket[]> {
+  switch (filter) {
+    case 'active':
+      return deps.tickets.list({ limit: LIST_LIMIT });
+    case 'mine':
+      return deps.tickets.list({ assignee: user, limit: LIST_LIMIT });
+    case 'new':
+    case 'open':
+    case 'pending':
+      return deps.tickets.list({ statuses: [filter], limit: LIST_LIMIT });
+    case 'breaching':
+      return slaWatchList(deps.sql, new Date(deps.clock.now() + BREACHING_SOON_MS), LIST_LIMIT);
+    case 'all':
+      return recentTickets(deps.sql, LIST_LIMIT);
+  }
+}
+
+function listTitle(filter: ListFilter): string {
+  const titles: Record<ListFilter, string> = {
+    active: 'Open tickets, oldest waiting first',
+    mine: 'Your tickets, oldest waiting first',
+    new: 'New tickets',
+    open: 'Open tickets',
+    pending: 'Tickets waiting on the customer',
+    breaching: 'Tickets breaching their SLA or due within the hour',
+    all: 'Recently changed tickets',
+  };
+  return titles[filter];
+}
+
+async function listAnswer(deps: CommandDeps, list: Ticket[], title: string, withSla = false): Promise<string> {
+  if (list.length === 0) return `*${title}:* none.`;
+  const labels = await contactNames(deps.sql, list.map((t) => t.id));
+  return [`*${title}* (${list.length}${list.length === LIST_LIMIT ? '+' : ''}):`, ...list.map((t) => `• ${ticketLine(t, labels.get(t.id), withSla)}`)].join('\n');
+}
+
+/** `/ticket sla`: breached first, then what is due within the hour, from the SLA columns. */
+async function slaAnswer(deps: CommandDeps): Promise<string> {
+  const list = await slaWatchList(deps.sql, new Date(deps.clock.now() + BREACHING_SOON_MS), LIST_LIMIT);
+  const breached = list.filter((t) => t.slaBreachedAt);
+  const soon = list.filter((t) => !t.slaBreachedAt);
+  if (list.length === 0) return 'No SLA is breached or due within the hour.';
+  const labels = await contactNames(deps.sql, list.map((t) => t.id));
+  const lines = (tickets: Ticket[]) => tickets.map((t) => `• ${ticketLine(t, labels.get(t.id), true)}`);
+  return [
+    ...(breached.length ? [`*Breached* (${breached.length}):`, ...lines(breached)] : []),
+    ...(soon.length ? [`*Due within the hour* (${soon.length}):`, ...lines(soon)] : []),
+  ].join('\n');
+}
+
+function showAnswer(view: TicketView): string {
+  const channel = CHANNEL_LABELS[view.channel as keyof typeof CHANNEL_LABELS];
+  const contact = view.contact.name ?? view.contact.identities[0]?.address ?? 'customer';
+  const head = `*#${view.number}* · ${channel?.emoji ?? ''} ${channel?.label ?? view.channel} · *${escapeMrkdwn(contact)}*`;
+  const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}`;
+  const last = view.messages.slice(-5).map((m) => {
+    const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';
+    const kind = m.direction === 'note' ? ' (note)' : '';
+    return `> *${who}*${kind}: ${escapeMrkdwn(clip(m.text, 300)).replace(/\n/g, ' ')}`;
+  });
+  return [head, escapeMrkdwn(view.subject ?? ''), state, ...(last.length ? ['Latest messages:', ...last] : [])].filter(Boolean).join('\n');
+}

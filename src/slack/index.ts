@@ -1,0 +1,64 @@
+import { QUEUES } from '../jobs/index.ts';
+import type { CoreModule, ModuleFactory } from '../modules.ts';
+import { createBoltApp } from './bolt.ts';
+import { createDispatch } from './dispatch.ts';
+import { handleSlackEvent } from './events.ts';
+import { slackObserver } from './observer.ts';
+import { SLACK_EVENTS_PATH, slackRoutes } from './receiver.ts';
+import { createWebClient, webClientOptions } from './slack-api.ts';
+import { createSocketMode, type SocketModeTransport } from './socket-mode.ts';
+import { syncTicket, type SyncDeps } from './thread-sync.ts';
+
+export { parseSlackConfig, type SlackConfig, type SlackSettings } from './config.ts';
+export { ticketCard, type Card, type CardInput } from './card.ts';
+export { parseTicketCommand, type TicketCommand } from './command-parse.ts';
+export { SLACK_EVENTS_PATH } from './receiver.ts';
+
+/**
+ * The agents' Slack (product.md §4): ticket cards in the triage channel, the conversation in
+ * each card's thread, `/ticket`, buttons and menus, the App Home. Postgres is the truth and
+ * Slack its mirror: every Slack write is queued in the transaction of the change that causes
+ * it and made by a per-ticket job that retries until Slack has it.
+ */
+export const slackModule: ModuleFactory = (deps) => {
+  const { logger } = deps;
+  const settings = deps.config.slack;
+  if (!settings.enabled) {
+    logger.info({ missing: settings.missing }, `slack: off (missing ${settings.missing.join(', ')})`);
+    return undefined;
+  }
+  const config = settings.config;
+  logger.info(
+    { mode: config.appToken ? 'socket' : 'http', triageChannel: config.triageChannel, escalationChannel: config.escalationChannel },
+    `slack: on (${config.appToken ? 'Socket Mode' : `HTTP at ${SLACK_EVENTS_PATH}`})`,
+  );
+  if (!config.triageChannel) logger.warn('slack: SLACK_TRIAGE_CHANNEL is not set, so no ticket cards are posted');
+
+  const { tickets, jobs, clock } = deps;
+  const sql = deps.database.sql;
+  const client = createWebClient(config, logger, deps.fetch);
+  const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config };
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch });
+  const dispatch = createDispatch({ sql, jobs, bolt, logger });
+  let socket: SocketModeTransport | undefined;
+
+  const module: CoreModule = {
+    name: 'slack',
+    ...(config.triageChannel ? { observer: slackObserver({ jobs, triageChannel: config.triageChannel }) } : {}),
+    ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
+    async start() {
+      await jobs.work<{ ticketId: number }>(QUEUES.slackSync, { localConcurrency: 4 }, (job) => syncTicket(sync, job.data.ticketId));
+      await jobs.work<{ event: Record<string, unknown> }>(QUEUES.slackEvent, { localConcurrency: 2 }, (job) =>
+        handleSlackEvent({ sql, jobs, tickets, client, config, clock, logger, fetch: deps.fetch }, job.data.event),
+      );
+      if (config.appToken) {
+        socket = createSocketMode({ appToken: config.appToken, clientOptions: webClientOptions(config, logger, deps.fetch), dispatch, logger });
+        socket.start();
+      }
+    },
+    async stop() {
+      await socket?.stop();
+    },
+  };
+  return module;
+};

@@ -1,0 +1,79 @@
+import type { Hono } from 'hono';
+import { ChannelInputError } from '../channels/contract.ts';
+import type { AppEnv } from '../http/app.ts';
+import { readBody } from '../shared/http.ts';
+import type { Ack, Dispatch } from './dispatch.ts';
+import { verifySlackSignature } from './verify.ts';
+
+/** Slack's default Request URL for events, slash commands and interactivity alike. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * `POST /slack/events` on the app's own hono server. The signature and its five-minute window
+ * are checked on the raw body before anything else: a forged or stale request gets 401 and
+ * changes nothing; an unreadable body gets 400. Then the dispatcher acknowledges.
+ * https://docs.slack.dev/apis/events-api/using-http-request-urls
+ */
+export function slackRoutes(app: Hono<AppEnv>, deps: { signingSecret: string; dispatch: Dispatch }): void {
+  app.post(SLACK_EVENTS_PATH, async (c) => {
+    const raw = new TextDecoder().decode(await readBody(c.req.raw));
+    verifySlackSignature({
+      signingSecret: deps.signingSecret,
+      timestamp: c.req.header('x-slack-request-timestamp') ?? null,
+      signature: c.req.header('x-slack-signature') ?? null,
+      body: raw,
+      nowMs: Date.now(),
+    });
+    const body = parseSlackBody(c.req.header('content-type'), raw);
+    const retryNum = Number(c.req.header('x-slack-retry-num'));
+    const ack = await deps.dispatch(body, {
+      ...(Number.isInteger(retryNum) ? { num: retryNum } : {}),
+      ...(c.req.header('x-slack-retry-reason') ? { reason: c.req.header('x-slack-retry-reason')! } : {}),
+    });
+    return ackResponse(ack);
+  });
+}
+
+/**
+ * The three shapes Slack posts: Events API JSON; a slash command's form fields; an
+ * interaction's JSON in the `payload` form field.
+ * https://docs.slack.dev/interactivity/handling-user-interaction#payloads
+ */
+export function parseSlackBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') {
+    const body = parseJson(raw);
+    if (typeof body.type !== 'string') throw new ChannelInputError('not a Slack event: no type');
+    return body;
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(raw);
+    const payload = form.get('payload');
+    if (payload !== null) {
+      const body = parseJson(payload);
+      if (typeof body.type !== 'string') throw new ChannelInputError('not a Slack interaction: no type');
+      return body;
+    }
+    const fields = Object.fromEntries(form);
+    if (typeof fields.command !== 'string' || !fields.command.startsWith('/')) throw new ChannelInputError('not a Slack command or interaction');
+    return fields;
+  }
+  throw new ChannelInputError(`unsupported content type ${type || '(none)'}`, { status: 415 });
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ChannelInputError('body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ChannelInputError('body is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function ackResponse(ack: Ack): Response {
+  if (ack === undefined) return new Response(null, { status: 200 });
+  if (typeof ack === 'string') return new Response(ack, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  return Response.json(ack);
+}
