@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { helpText, parseTicketCommand, USAGE } from '../../src/slack/command-parse.ts';
+
+describe('/ticket parsing', () => {
+  it('reads every subcommand', () => {
+    expect(parseTicketCommand('')).toEqual({ kind: 'help' });
+    expect(parseTicketCommand('help')).toEqual({ kind: 'help' });
+    expect(parseTicketCommand('list')).toEqual({ kind: 'list', filter: 'active' });
+    expect(parseTicketCommand('list mine')).toEqual({ kind: 'list', filter: 'mine' });
+    expect(parseTicketCommand('LIST Pending')).toEqual({ kind: 'list', filter: 'pending' });
+    expect(parseTicketCommand('list all')).toEqual({ kind: 'list', filter: 'all' });
+    expect(parseTicketCommand('sla')).toEqual({ kind: 'sla' });
+    expect(parseTicketCommand('show 12')).toEqual({ kind: 'show', number: 12 });
+    expect(parseTicketCommand('claim #12')).toEqual({ kind: 'claim', number: 12 });
+    expect(parseTicketCommand('pending 3')).toEqual({ kind: 'pending', number: 3 });
+    expect(parseTicketCommand('resolve 3')).toEqual({ kind: 'resolve', number: 3 });
+    expect(parseTicketCommand('reopen 3')).toEqual({ kind: 'reopen', number: 3 });
+    expect(parseTicketCommand('close 3')).toEqual({ kind: 'close', number: 3 });
+    expect(parseTicketCommand('assign 5 <@U0AGENT002|grace>')).toEqual({ kind: 'assign', number: 5, user: 'U0AGENT002' });
+    expect(parseTicketCommand('assign 5 <@U0AGENT002>')).toEqual({ kind: 'assign', number: 5, user: 'U0AGENT002' });
+    expect(parseTicketCommand('assign 5 me')).toEqual({ kind: 'assign', number: 5, user: 'me' });
+    expect(parseTicketCommand('priority 5 URGENT')).toEqual({ kind: 'priority', number: 5, priority: 'urgent' });
+    expect(parseTicketCommand('escalate 5')).toEqual({ kind: 'escalate', number: 5, reason: null });
+    expect(parseTicketCommand('escalate 5 customer threatens  to leave')).toEqual({ kind: 'escalate', number: 5, reason: 'customer threatens  to leave' });
+    expect(parseTicketCommand('note 5 called them\nno answer')).toEqual({ kind: 'note', number: 5, text: 'called them\nno answer' });
+    expect(parseTicketCommand('tag 5 billing vip')).toEqual({ kind: 'tag', number: 5, tags: ['billing', 'vip'] });
+  });
+
+  it('answers an unknown subcommand with a pointer to help', () => {
+    expect(parseTicketCommand('frobnicate')).toEqual({ kind: 'invalid', message: '`frobnicate` is not a /ticket command. Try `/ticket help`.' });
+  });
+
+  it('answers wrong arguments with that subcommand\'s usage line and what was wrong', () => {
+    expect(parseTicketCommand('priority 1 sometimes')).toEqual({ kind: 'invalid', message: `"sometimes" is not a priority. Usage: \`${USAGE.priority}\`` });
+    expect(parseTicketCommand('show')).toEqual({ kind: 'invalid', message: `say which ticket. Usage: \`${USAGE.show}\`` });
+    expect(parseTicketCommand('show twelve')).toEqual({ kind: 'invalid', message: `"twelve" is not a ticket number. Usage: \`${USAGE.show}\`` });
+    expect(parseTicketCommand('claim 1 2')).toMatchObject({ kind: 'invalid', message: expect.stringContaining(USAGE.claim) });
+    expect(parseTicketCommand('assign 1 @grace')).toMatchObject({ kind: 'invalid', message: expect.stringContaining(USAGE.assign) });
+    expect(parseTicketCommand('list everything')).toMatchObject({ kind: 'invalid', message: expect.stringContaining(USAGE.list) });
+    expect(parseTicketCommand('note 4')).toMatchObject({ kind: 'invalid', message: expect.stringContaining(USAGE.note) });
+    expect(parseTicketCommand('tag 4')).toMatchObject({ kind: 'invalid', message: expect.stringContaining(USAGE.tag) });
+  });
+
+  it('lists every usage line in help', () => {
+    for (const line of Object.values(USAGE)) expect(helpText()).toContain(line);
+  });
+});
