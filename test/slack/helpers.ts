@@ -57,17 +57,14 @@ export async function startSlackDesk(options: { emulator?: SlackEmulatorOptions;
     async cardTs(number) {
       const known = cards.get(number);
       if (known) return known;
-      let ts: string | undefined;
-      await expect
-        .poll(
-          async () => {
-            const [row] = await app.db.sql<{ ts: string | null }[]>`select c.ts from slack_cards c join tickets t on t.id = c.ticket_id where t.number = ${number}`;
-            ts = row?.ts ?? undefined;
-            return ts;
-          },
-          { timeout: 15_000, interval: 50 },
-        )
-        .toBeDefined();
+      const until = Date.now() + 15_000;
+      let ts: string | null | undefined;
+      while (!ts) {
+        if (Date.now() > until) throw new Error(`ticket #${number} has no card after 15 s`);
+        const [row] = await app.db.sql<{ ts: string | null }[]>`select c.ts from slack_cards c join tickets t on t.id = c.ticket_id where t.number = ${number}`;
+        ts = row?.ts;
+        if (!ts) await new Promise((r) => setTimeout(r, 50));
+      }
       cards.set(number, ts!);
       return ts!;
     },
