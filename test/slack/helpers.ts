@@ -27,7 +27,9 @@ export interface SlackDesk {
 
 let sequence = 0;
 
-export async function startSlackDesk(options: { emulator?: SlackEmulatorOptions; env?: Record<string, string>; switchboard?: TestSwitchboardOptions } = {}): Promise<SlackDesk> {
+export async function startSlackDesk(
+  options: { emulator?: SlackEmulatorOptions; env?: Record<string, string>; switchboard?: TestSwitchboardOptions; mode?: 'http' | 'socket' } = {},
+): Promise<SlackDesk> {
   const slack = await startSlackEmulator(options.emulator);
   slack.addChannel({ id: ESCALATIONS, name: 'escalations' });
   const customer = await startApiReceiver(TEST_API_TOKEN);
@@ -40,6 +42,7 @@ export async function startSlackDesk(options: { emulator?: SlackEmulatorOptions;
       SLACK_API_URL: slack.url,
       SLACK_TRIAGE_CHANNEL: TRIAGE,
       SLACK_ESCALATION_CHANNEL: ESCALATIONS,
+      ...(options.mode === 'socket' ? { SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: slack.appToken } : {}),
       ...options.env,
     },
   });
