@@ -32,11 +32,12 @@ describe('injected server errors', () => {
   });
 
   it('fails every method during an outage window, then recovers', async () => {
-    slack.failFor('*', 150, 503);
+    // Long enough to cover a worker's first, cold WebClient calls under a loaded test run.
+    slack.failFor('*', 1_000, 503);
     const client = quickRetries(0);
     await expect(client.auth.test()).rejects.toMatchObject({ code: ErrorCode.HTTPError, statusCode: 503 });
     await expect(client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x' })).rejects.toMatchObject({ statusCode: 503 });
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1_050));
     expect((await client.auth.test()).ok).toBe(true);
   });
 

@@ -5,8 +5,11 @@ import { recordingLogger } from './recording-logger.ts';
 
 let slack: SlackEmulator;
 let client: WebClient;
+// Long enough for a worker's first, cold WebClient call under a loaded test run; short enough
+// to wait out in the expiry test.
+const TRIGGER_TTL_MS = 1_000;
 beforeEach(async () => {
-  slack = await startSlackEmulator({ triggerTtlMs: 200 });
+  slack = await startSlackEmulator({ triggerTtlMs: TRIGGER_TTL_MS });
   client = new WebClient(slack.botToken, { slackApiUrl: slack.url, logger: recordingLogger(), retryConfig: { retries: 0 } });
 });
 afterEach(() => slack.close());
@@ -44,7 +47,7 @@ describe('modals and trigger_ids', () => {
     await client.views.open({ trigger_id: trigger, view: modal });
     await expect(client.views.open({ trigger_id: trigger, view: modal })).rejects.toMatchObject({ data: { error: 'exchanged_trigger_id' } });
     const late = slack.newTriggerId('U0AGENT001');
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, TRIGGER_TTL_MS + 50));
     await expect(client.views.open({ trigger_id: late, view: modal })).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } });
     await expect(client.views.open({ trigger_id: '1.2.abc', view: modal })).rejects.toMatchObject({ data: { error: 'invalid_trigger_id' } });
   });
