@@ -15,6 +15,8 @@ export interface SlackConfig {
   escalationChannel: string | undefined;
   /** A thread reply starting with this stays an internal note (compared case-insensitively). */
   notePrefix: string;
+  /** Posts per second per channel that every instance together keeps to (SLACK_POST_RATE). */
+  postsPerSecond: number;
 }
 
 /** On with its configuration, or off with the variables it lacks. */
@@ -64,6 +66,12 @@ export function parseSlackConfig(env: Env): { settings: SlackSettings; problems:
   const triageChannel = channel('SLACK_TRIAGE_CHANNEL');
   const escalationChannel = channel('SLACK_ESCALATION_CHANNEL');
 
+  // Slack: "generally allows one message per second per channel". Only a proxy or an emulator
+  // without that limit has a reason to change it. https://docs.slack.dev/apis/web-api/rate-limits
+  const rateText = value('SLACK_POST_RATE');
+  const postsPerSecond = rateText === undefined ? 1 : Number(rateText);
+  if (!(Number.isFinite(postsPerSecond) && postsPerSecond > 0)) problem('SLACK_POST_RATE', `"${rateText}" is not a positive number of posts per second`);
+
   const notePrefix = env.SLACK_NOTE_PREFIX === undefined || env.SLACK_NOTE_PREFIX.trim() === '' ? 'note:' : env.SLACK_NOTE_PREFIX.trim();
 
   if (!botToken || (!signingSecret && !appToken)) {
@@ -71,7 +79,7 @@ export function parseSlackConfig(env: Env): { settings: SlackSettings; problems:
     return { settings: { enabled: false, missing }, problems };
   }
   return {
-    settings: { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix } },
+    settings: { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix, postsPerSecond } },
     problems,
   };
 }

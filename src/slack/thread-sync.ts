@@ -21,10 +21,6 @@ export interface SyncDeps {
   config: SlackConfig;
 }
 
-// Slack: chat.postMessage "generally allows one message per second per channel". Every
-// instance reserves its post slots through Postgres, so together they stay under it and 429s
-// are the exception. https://docs.slack.dev/apis/web-api/rate-limits#special-rate-limits
-const POST_INTERVAL_MS = 1_000;
 // Longest a worker waits in hand for a slot; beyond it the job is deferred to the slot instead.
 const MAX_PACING_WAIT_MS = 1_500;
 // A run holds the ticket's Slack writes this long at most (a crashed run frees them after it).
@@ -211,9 +207,14 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
   }
 }
 
-/** Waits for the channel's next post slot, or says how long to defer the job. */
+/**
+ * Waits for the channel's next post slot, or says how long to defer the job. Slack's
+ * chat.postMessage "generally allows one message per second per channel" (SLACK_POST_RATE):
+ * every instance reserves its slots through Postgres, so together they stay under it and a
+ * 429 is the exception. https://docs.slack.dev/apis/web-api/rate-limits#special-rate-limits
+ */
 async function pace(deps: SyncDeps, channel: string): Promise<{ kind: 'wait'; ms: number } | undefined> {
-  const slot = await reserveSlot(deps.sql, `slack:${channel}`, POST_INTERVAL_MS, MAX_PACING_WAIT_MS);
+  const slot = await reserveSlot(deps.sql, `slack:${channel}`, 1000 / deps.config.postsPerSecond, MAX_PACING_WAIT_MS);
   if (!slot.granted) return { kind: 'wait', ms: Math.max(50, slot.waitMs) };
   if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
   return undefined;

@@ -133,7 +133,7 @@ describe('SLACK_* configuration', () => {
   it('has documented defaults', () => {
     expect(parseSlackConfig(on).settings).toEqual({
       enabled: true,
-      config: { botToken: 'xoxb-1-2-abc', signingSecret: 'abc123', appToken: undefined, apiUrl: 'https://slack.com/api/', triageChannel: undefined, escalationChannel: undefined, notePrefix: 'note:' },
+      config: { botToken: 'xoxb-1-2-abc', signingSecret: 'abc123', appToken: undefined, apiUrl: 'https://slack.com/api/', triageChannel: undefined, escalationChannel: undefined, notePrefix: 'note:', postsPerSecond: 1 },
     });
     expect(parseSlackConfig({ ...on, SLACK_API_URL: 'http://127.0.0.1:9/api', SLACK_NOTE_PREFIX: 'internal:' }).settings).toMatchObject({
       config: { apiUrl: 'http://127.0.0.1:9/api/', notePrefix: 'internal:' },
@@ -147,8 +147,9 @@ describe('SLACK_* configuration', () => {
       SLACK_API_URL: 'slack.com',
       SLACK_TRIAGE_CHANNEL: '#triage',
       SLACK_ESCALATION_CHANNEL: 'escalations',
+      SLACK_POST_RATE: 'fast',
     });
-    expect(problems.map((p) => p.variable)).toEqual(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'SLACK_TRIAGE_CHANNEL', 'SLACK_ESCALATION_CHANNEL']);
+    expect(problems.map((p) => p.variable)).toEqual(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'SLACK_TRIAGE_CHANNEL', 'SLACK_ESCALATION_CHANNEL', 'SLACK_POST_RATE']);
     expect(JSON.stringify(problems)).not.toMatch(/xoxp-user-token|not-an-app-token/);
   });
 });
