@@ -63,6 +63,7 @@ export function createBoltApp(deps: BoltDeps): App {
   onCard(CARD_ACTIONS.claim, (n, user) => tickets.claim(n, user));
   onCard(CARD_ACTIONS.resolve, (n, user) => tickets.transition(n, 'resolve', user));
   onCard(CARD_ACTIONS.reopen, (n, user) => tickets.transition(n, 'reopen', user));
+  onCard(CARD_ACTIONS.sendTemplate, (n, user) => tickets.sendTemplate(n, user));
   onCard<{ type: 'static_select'; selected_option: { value: string } | null } & BlockElementAction>(CARD_ACTIONS.priority, async (n, user, action) => {
     const priority = action.selected_option?.value;
     if (priority === 'low' || priority === 'normal' || priority === 'high' || priority === 'urgent') await tickets.setPriority(n, priority, user);

@@ -20,7 +20,7 @@ export interface Card {
   blocks: types.KnownBlock[];
 }
 
-/** Action ids on the card; the actions block's id carries the ticket number (`ticket:N`). */
+/** Action ids on the card (and its thread); the actions block's id carries the ticket number (`ticket:N`). */
 export const CARD_ACTIONS = {
   claim: 'ticket.claim',
   escalate: 'ticket.escalate',
@@ -28,6 +28,8 @@ export const CARD_ACTIONS = {
   reopen: 'ticket.reopen',
   priority: 'ticket.priority',
   assign: 'ticket.assign',
+  /** In the thread, under a reply refused outside WhatsApp's window. */
+  sendTemplate: 'ticket.send-template',
 } as const;
 
 export const CHANNEL_LABELS: Record<ChannelName, { label: string; emoji: string }> = {

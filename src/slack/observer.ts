@@ -20,10 +20,11 @@ export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): Tick
     const ticketIds = [...byTicket.keys()];
     await ensureCards(tx, ticketIds, deps.triageChannel);
 
-    const messageIds = events.filter((e) => e.kind === 'message' && typeof e.data.messageId === 'string').map((e) => e.data.messageId as string);
-    if (messageIds.length > 0) {
+    const messages = events.filter((e) => e.kind === 'message' && typeof e.data.messageId === 'string');
+    if (messages.length > 0) {
       const onCard = ticketIds.filter((id) => byTicket.get(id)!.some((e) => e.kind === 'created'));
-      await queueMessages(tx, messageIds, onCard);
+      const offers = messages.filter((e) => e.data.offer === 'template').map((e) => e.data.messageId as string);
+      await queueMessages(tx, messages.map((e) => e.data.messageId as string), onCard, offers);
     }
     await queueItems(tx, await noticesOf(tx, events));
     for (const ticketId of ticketIds) await scheduleSync(deps.jobs, tx, ticketId);

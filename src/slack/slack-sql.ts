@@ -41,12 +41,14 @@ export async function ensureCards(db: Db, ticketIds: number[], channel: string):
 /**
  * Queues these messages for their tickets' threads, in arrival order. Messages already in
  * Slack (an agent wrote them there) are left out, and so are the customer messages of the
- * tickets in `onCard`: a new ticket's first message is shown on its card.
+ * tickets in `onCard`: a new ticket's first message is shown on its card. Messages in
+ * `offers` carry an offer to the agent (the approved template, when a reply was refused).
  */
-export async function queueMessages(db: Db, messageIds: string[], onCard: number[]): Promise<void> {
+export async function queueMessages(db: Db, messageIds: string[], onCard: number[], offers: string[] = []): Promise<void> {
   await db`
-    insert into slack_outbox (ticket_id, kind, message_id)
-    select ticket_id, 'message', id from messages
+    insert into slack_outbox (ticket_id, kind, message_id, data)
+    select ticket_id, 'message', id, case when id = any(${offers}::uuid[]) then '{"offer":"template"}'::jsonb else '{}'::jsonb end
+    from messages
     where id = any(${messageIds}::uuid[]) and slack_ts is null
       and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]))
     order by seq`;

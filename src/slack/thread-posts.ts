@@ -1,5 +1,6 @@
+import type { types } from '@slack/bolt';
 import type { StoredFile } from '../files/store.ts';
-import { metricLabel } from './card.ts';
+import { CARD_ACTIONS, actionsBlockId, metricLabel } from './card.ts';
 import type { OutboxItem } from './slack-sql.ts';
 import { escapeMrkdwn, humanDuration } from './text.ts';
 
@@ -11,7 +12,7 @@ export type Step =
   /** Nothing to send (already in Slack, or empty): just drop the items. */
   | { kind: 'skip'; ids: string[] }
   /** One thread post; `ids` may be several customer messages joined. */
-  | { kind: 'post'; ids: string[]; text: string; username?: string; iconEmoji?: string }
+  | { kind: 'post'; ids: string[]; text: string; username?: string; iconEmoji?: string; blocks?: types.KnownBlock[] }
   /** A message with files: uploaded into the thread with the text as its comment. */
   | { kind: 'upload'; ids: string[]; files: StoredFile[]; comment: string }
   | { kind: 'react'; ids: string[]; ts: string; name: string }
@@ -55,6 +56,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
     const said = message.text.trim() ? `: ${escapeMrkdwn(message.text)}` : ' sent a file';
     return { kind: 'upload', ids: [head.id], files: message.attachments, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
   }
+  if (message.direction === 'system' && head.data.offer === 'template') return templateOffer(head, customer);
   if (message.direction === 'inbound' || message.direction === 'system') {
     // The thread has fallen behind when several lines of one speaker wait: join them into one
     // post, in order, instead of spending a post (and a second of the channel's rate) on each.
@@ -62,7 +64,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
     let length = message.text.length;
     for (const next of items.slice(1)) {
       const m = next.message;
-      if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || !m.text.trim()) break;
+      if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || !m.text.trim() || next.data.offer) break;
       if (length + m.text.length + 1 > JOIN_LIMIT_CHARS) break;
       joined.push(next);
       length += m.text.length + 1;
@@ -76,6 +78,24 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
   const who = message.author ? `<@${message.author}>` : 'An agent';
   const text = message.direction === 'note' ? `:memo: *Note* from ${who}:\n${escapeMrkdwn(message.text)}` : `:outbox_tray: ${who} replied to the customer:\n${escapeMrkdwn(message.text)}`;
   return { kind: 'post', ids: [head.id], text: text.slice(0, POST_LIMIT_CHARS) };
+}
+
+/** A refused reply's reason, with a button that sends the approved template instead. */
+function templateOffer(item: OutboxItem, customer: Speaker): Step {
+  const text = `:information_source: ${escapeMrkdwn(item.message!.text)}`;
+  return {
+    kind: 'post',
+    ids: [item.id],
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: actionsBlockId(customer.ticket),
+        elements: [{ type: 'button', action_id: CARD_ACTIONS.sendTemplate, text: { type: 'plain_text', text: 'Send the template' }, value: String(customer.ticket) }],
+      },
+    ],
+  };
 }
 
 function speakerOf(message: NonNullable<OutboxItem['message']>, customer: Speaker): string {

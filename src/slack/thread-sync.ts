@@ -168,6 +168,7 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
         const posted = await client.chat.postMessage({
           ...thread,
           text: step.text,
+          ...(step.blocks ? { blocks: step.blocks } : {}),
           unfurl_links: false,
           unfurl_media: false,
           // Customer lines are signed with their name (chat:write.customize).

@@ -80,6 +80,16 @@ describe('thread planning', () => {
     expect(nextStep(items.slice(2), customer)).toEqual({ kind: 'post', ids: [items[2]!.id], text: ':information_source: Not delivered: x' });
   });
 
+  it('posts a template offer on its own, with its button', () => {
+    const offer = { ...message('system', 'Not delivered: outside the window'), data: { offer: 'template' } };
+    const items = [message('system', 'before'), offer, message('system', 'after')];
+    expect(nextStep(items, customer)).toMatchObject({ ids: [items[0]!.id] });
+    const step = nextStep(items.slice(1), customer);
+    expect(step).toMatchObject({ kind: 'post', ids: [offer.id] });
+    expect(JSON.stringify(step)).toContain('"action_id":"ticket.send-template"');
+    expect(JSON.stringify(step)).toContain('"block_id":"ticket:7"');
+  });
+
   it('stops joining before a post grows past about 3,500 characters', () => {
     const items = [message('inbound', 'a'.repeat(2000)), message('inbound', 'b'.repeat(2000))];
     expect(nextStep(items, customer)).toMatchObject({ ids: [items[0]!.id] });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD_ACTIONS } from '../../src/slack/card.ts';
+import { addSystemMessage, change, type Ticket } from '../../src/tickets/index.ts';
 import { ADA, GRACE, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
 
 let desk: SlackDesk;
@@ -102,6 +104,28 @@ describe("agents' replies in a card's thread", () => {
     await expect.poll(() => desk.customer.delivered().filter((b) => b.ticket === number).length, { timeout: 10_000 }).toBe(1);
     const [reply] = desk.customer.delivered().filter((b) => b.ticket === number);
     expect(reply).toMatchObject({ text: 'Here it is', attachments: [{ name: 'invoice.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 invoice').toString('base64') }] });
+  });
+});
+
+describe('a reply refused outside the platform\'s window', () => {
+  it('shows the reason with a button offering the approved template, which reaches the ticket service', async () => {
+    const number = await desk.write('window@example.com', 'hello from long ago');
+    await desk.cardTs(number);
+    // What delivery records when WhatsApp's 24-hour window has closed (src/tickets/delivery.ts).
+    await change(desk.app.tickets.context, async (tx, record, at) => {
+      const [ticket] = await tx<Ticket[]>`select * from tickets where number = ${number}`;
+      await addSystemMessage(tx, record, ticket!, 'Not delivered: outside the 24h window. The approved template can be sent instead, inviting the customer to write back.', at, {
+        code: 'outside_window',
+        offer: 'template',
+      });
+    });
+    await expect.poll(async () => (await desk.thread(number)).length, { timeout: 10_000 }).toBe(1);
+    const [offer] = await desk.thread(number);
+    expect(offer!.text).toContain('Not delivered: outside the 24h window');
+    const click = desk.slack.blockActions({ user: GRACE, channel: TRIAGE, ts: offer!.ts, actionId: CARD_ACTIONS.sendTemplate });
+    expect((await desk.slack.http.interaction(desk.eventsUrl, click)).status).toBe(200);
+    // The API channel has no template: the ticket service refuses, and the agent is told why.
+    await expect.poll(() => desk.slack.ephemerals(GRACE).map((e) => e.text), { timeout: 10_000 }).toContain(`#${number} is on api, which has no approved template to send.`);
   });
 });
 
