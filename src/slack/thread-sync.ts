@@ -95,6 +95,7 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
       card.ts = posted.ts!;
       card.rendered = digest(rendered);
       await recordCardPosted(deps.sql, card.ticketId, card.ts, card.rendered);
+      card.failures = 0;
       log.info({ ts: card.ts }, 'ticket card posted');
     } catch (error) {
       return fail(classifySlackError(error), card.channel);
@@ -120,6 +121,8 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
       return fail(outcome.failure, outcome.channel);
     }
     await completeItems(deps.sql, step.ids, outcome.ts);
+    // Slack took something: a later failure backs off from the start again.
+    if (step.kind !== 'skip') card.failures = 0;
   }
 
   const source = await cardSource(deps.sql, card.ticketId);
