@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChannelAuthError } from '../../src/channels/contract.ts';
 import { hmacSha256Hex } from '../../src/shared/crypto.ts';
@@ -161,5 +162,13 @@ describe('SLACK_* configuration', () => {
     });
     expect(problems.map((p) => p.variable)).toEqual(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'SLACK_TRIAGE_CHANNEL', 'SLACK_ESCALATION_CHANNEL', 'SLACK_POST_RATE']);
     expect(JSON.stringify(problems)).not.toMatch(/xoxp-user-token|not-an-app-token/);
+  });
+});
+
+describe('src/slack boundaries', () => {
+  it('renders SLA from ticket columns and events only, never importing the SLA engine or a channel adapter', () => {
+    const dir = new URL('../../src/slack/', import.meta.url);
+    const imports = readdirSync(dir).flatMap((file) => [...readFileSync(new URL(file, dir), 'utf8').matchAll(/from\s+'([^']+)'/g)].map((m) => `${file}: ${m[1]}`));
+    expect(imports.filter((line) => /\.\.\/sla\/|\.\.\/\.\.\/channels\//.test(line))).toEqual([]);
   });
 });
