@@ -45,12 +45,16 @@ export async function ensureCards(db: Db, ticketIds: number[], channel: string):
  * `offers` carry an offer to the agent (the approved template, when a reply was refused).
  */
 export async function queueMessages(db: Db, messageIds: string[], onCard: number[], offers: string[] = []): Promise<void> {
+  // A new ticket's first message is on its card; only its files still need the thread.
   await db`
     insert into slack_outbox (ticket_id, kind, message_id, data)
-    select ticket_id, 'message', id, case when id = any(${offers}::uuid[]) then '{"offer":"template"}'::jsonb else '{}'::jsonb end
+    select ticket_id, 'message', id,
+      case when id = any(${offers}::uuid[]) then '{"offer":"template"}'::jsonb
+           when direction = 'inbound' and ticket_id = any(${onCard}::int[]) then '{"onCard":true}'::jsonb
+           else '{}'::jsonb end
     from messages
     where id = any(${messageIds}::uuid[]) and slack_ts is null
-      and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]))
+      and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]) and attachments = '[]'::jsonb)
     order by seq`;
 }
 

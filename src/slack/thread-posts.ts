@@ -53,7 +53,8 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
   const message = head.message;
   if (!message || message.slackTs || (message.text.trim() === '' && message.attachments.length === 0)) return { kind: 'skip', ids: [head.id] };
   if (message.attachments.length > 0) {
-    const said = message.text.trim() ? `: ${escapeMrkdwn(message.text)}` : ' sent a file';
+    const files = message.attachments.length === 1 ? 'a file' : `${message.attachments.length} files`;
+    const said = head.data.onCard ? ` sent ${files} with this message` : message.text.trim() ? `: ${escapeMrkdwn(message.text)}` : ` sent ${files}`;
     return { kind: 'upload', ids: [head.id], files: message.attachments, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
   }
   if (message.direction === 'system' && head.data.offer === 'template') return templateOffer(head, customer);
