@@ -63,8 +63,9 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   const timerMoved = (timerAt?.getTime() ?? null) !== (ticket.timerAt?.getTime() ?? null);
   if (timerMoved || !sameTargets(ticket.targets, targets)) await saveSlaTicket(tx, ticket.id, timerAt, targets, now);
   // A timer set to nothing leaves its job where it is: when it runs it finds no moment owed
-  // and stops; a later moment moves that same job rather than adding one.
-  if (timerMoved && timerAt !== null) await engine.schedule(tx, ticket.id, timerAt);
+  // and stops; a later moment moves that same job rather than adding one. The timer job's own
+  // evaluation has used up the job it runs in, so any moment still owed gets a new one.
+  if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
   return { state, timerAt, raised };
 }
 

@@ -114,10 +114,11 @@ export async function saveSlaTicket(db: Db, ticketId: number, timerAt: Date | nu
     on conflict (ticket_id) do update set timer_at = excluded.timer_at, targets = excluded.targets, updated_at = excluded.updated_at`;
 }
 
-/** The moment the ticket's timer is set for; null when none is owed (or never evaluated). */
-export async function findTimer(db: Db, ticketId: number): Promise<Date | null> {
-  const [row] = await db<{ timerAt: Date | null }[]>`select timer_at from sla_tickets where ticket_id = ${ticketId}`;
-  return row?.timerAt ?? null;
+/** The moments the tickets' timers are set for; a ticket with none owed is absent. */
+export async function findTimers(db: Db, ticketIds: readonly number[]): Promise<Map<number, Date>> {
+  const rows = await db<{ ticketId: number; timerAt: Date }[]>`
+    select ticket_id, timer_at from sla_tickets where ticket_id = any(${ticketIds as number[]}::int[]) and timer_at is not null`;
+  return new Map(rows.map((r) => [r.ticketId, r.timerAt]));
 }
 
 /** The ticket's live targets for the API; empty when none is running or paused. */
