@@ -77,14 +77,14 @@ export function waitingTimerJobs(sql: Sql, number: number) {
     where t.number = ${number} and j.name = 'sla.timer' and j.state = 'created'`;
 }
 
-/** Polls `check` every 50 ms until it returns something truthy; fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+/** Polls `check` every `everyMs` until it returns something truthy; fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
