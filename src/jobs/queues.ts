@@ -72,6 +72,9 @@ export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
   },
   [QUEUES.slaTimer]: {
     policy: 'standard',
+    // Its own table: every open ticket keeps a waiting timer here (100,000 and more), rewritten
+    // on each change, so its fetches, index bloat and vacuum stay apart from deliveries'.
+    partition: true,
     // A failed evaluation is retried by the handler itself with its own backoff; these are for
     // a crash between fetch and completion.
     retryLimit: 20,
