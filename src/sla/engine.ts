@@ -22,7 +22,6 @@ export interface SlaEngine {
 }
 
 export interface Evaluation {
-  state: SlaState;
   /** The moment the timer is now set for; null when nothing can fall due. */
   timerAt: Date | null;
   /** Alerts recorded by this evaluation. */
@@ -39,7 +38,9 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   const ticket = await lockSlaTicket(tx, ticketId);
   if (!ticket) return undefined;
   const facts = factsFromRows(await listFactRows(tx, ticketId));
-  if (facts[0]?.kind !== 'created') return undefined; // created outside the intake (a test's raw insert): nothing to measure
+  // Without its creation a ticket has no clock to measure, and an observer must not fail
+  // someone else's change over it.
+  if (facts[0]?.kind !== 'created') return undefined;
   const state = computeSla({ ticket: ticket.id, policy: engine.policy, calendar: engine.calendar, facts, now });
 
   const recorded = new Set(
@@ -66,7 +67,7 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   // and stops; a later moment moves that same job rather than adding one. The timer job's own
   // evaluation has used up the job it runs in, so any moment still owed gets a new one.
   if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
-  return { state, timerAt, raised };
+  return { timerAt, raised };
 }
 
 /** Records `due` by key and, for those recorded now (not by another instance), their effects. */
