@@ -17,15 +17,13 @@ import { rescheduleForPolicy, rescueOverdueTimers, timerScheduler, workTimers, t
 const WORKERS = 2;
 const BATCH_SIZE = 50;
 
-const FACT_KINDS = new Set(['created', 'status', 'priority', 'reply-sent']);
-const FAILED = new Set(['failed', 'undelivered']);
+// A delivery report counts too: a reply the platform only queued at first counts once it is
+// reported sent, and one reported failed stops counting.
+const FACT_KINDS = new Set(['created', 'status', 'priority', 'reply-sent', 'delivery']);
 
-/** Whether an event changes what the SLA clock knows: a customer message, a sent reply, a status or priority, a reply that turned out undelivered. */
+/** Whether an event changes what the SLA clock knows about its ticket. */
 function changesFacts(event: TicketEvent): boolean {
-  if (FACT_KINDS.has(event.kind)) return true;
-  if (event.kind === 'message') return event.data.direction === 'inbound';
-  if (event.kind === 'delivery') return FAILED.has(String(event.data.state));
-  return false;
+  return FACT_KINDS.has(event.kind) || (event.kind === 'message' && event.data.direction === 'inbound');
 }
 
 /** Creates the SLA module (product.md §5). */

@@ -46,7 +46,10 @@ export interface FactRow {
   /** The priority created with, the status or priority moved to, or an outbound delivery state. */
   value: string | null;
   sentAt: Date | null;
-  /** Outbound written by Switchboard itself (no agent as author): an acknowledgement, a survey. */
+  /**
+   * Outbound that answers nobody: written by Switchboard itself (no agent as author: an
+   * acknowledgement, a survey), or a WhatsApp template that only invites the customer back.
+   */
   automatic: boolean;
 }
 
@@ -61,7 +64,7 @@ export async function listFactRows(db: Db, ticketId: number): Promise<FactRow[]>
         false as automatic, 0 as source, e.id as ord
       from events e where e.ticket_id = ${ticketId} and e.kind in ('created', 'status', 'priority')
       union all
-      select m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and m.author is null, 1, m.seq
+      select m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and (m.author is null or m.template), 1, m.seq
       from messages m where m.ticket_id = ${ticketId} and m.direction in ('inbound', 'outbound')
     ) facts
     order by at, source, ord`;
