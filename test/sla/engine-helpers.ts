@@ -41,11 +41,11 @@ export interface AlertRecord {
   posted: boolean;
 }
 
-/** The alerts recorded for ticket `number`, oldest first. */
+/** The alerts recorded for ticket `number`, by due time. */
 export function alertsOf(sql: Sql, number: number): Promise<AlertRecord[]> {
   return sql<AlertRecord[]>`
     select a.metric, a.cycle, a.kind, a.due_at, a.fired_at, a.posted
-    from sla_alerts a join tickets t on t.id = a.ticket_id where t.number = ${number} order by a.fired_at, a.kind`;
+    from sla_alerts a join tickets t on t.id = a.ticket_id where t.number = ${number} order by a.due_at, a.kind`;
 }
 
 export interface SlaEventRecord {

@@ -9,7 +9,7 @@ describe('the escalation ladder', () => {
   let app: TestSwitchboard;
   beforeAll(async () => {
     app = await startTestSwitchboard({
-      env: urgentFirstReply('2s', {
+      env: urgentFirstReply('3s', {
         SLA_URGENT_MENTION: '<!subteam^S123>',
         SLA_LADDER: JSON.stringify([
           { after: '2s', mention: '<!subteam^S456>' },
@@ -23,9 +23,9 @@ describe('the escalation ladder', () => {
   it('mentions the next step once the breach has gone unanswered for its delay, and only that step so far', async () => {
     const { number, createdAt } = await openUrgentTicket(app);
     const ladder = await waitFor('the first ladder step', async () => (await slaEventsOf(app.db.sql, number)).find((e) => e.kind === 'sla-ladder'));
-    expect(msBetween(createdAt, new Date((await alertsOf(app.db.sql, number)).find((a) => a.kind === 'ladder-1')!.dueAt))).toBe(4_000);
+    expect(msBetween(createdAt, new Date((await alertsOf(app.db.sql, number)).find((a) => a.kind === 'ladder-1')!.dueAt))).toBe(5_000);
     expect(ladder).toMatchObject({ actor: 'sla', data: { metric: 'firstReply', cycle: 1, step: 1, mentions: ['<!subteam^S456>'] } });
-    expect(ladder.data.waitingMs).toBeGreaterThanOrEqual(4_000);
+    expect(ladder.data.waitingMs).toBeGreaterThanOrEqual(5_000);
 
     const events = await slaEventsOf(app.db.sql, number);
     expect(events.map((e) => e.kind)).toEqual(['sla-warning', 'sla-breach', 'sla-ladder']);
@@ -33,7 +33,7 @@ describe('the escalation ladder', () => {
     // A ladder step mentions; it does not raise the level again. The next step is an hour out.
     const summary = await summaryOf(app.db.sql, number);
     expect(summary.escalationLevel).toBe(1);
-    expect(summary.timerAt).toEqual(new Date(createdAt.getTime() + 2_000 + 3_600_000));
+    expect(summary.timerAt).toEqual(new Date(createdAt.getTime() + 3_000 + 3_600_000));
   });
 });
 
@@ -61,8 +61,8 @@ describe('a breach found only after the target was met late', () => {
 
     expect(breach.data).toMatchObject({ metric: 'firstReply', dueAt: '2026-06-01T10:00:00.000Z', level: 0, mentions: [], late: true });
     expect((await alertsOf(app.db.sql, number)).map((a) => [a.kind, a.posted])).toEqual([
-      ['breach', false],
       ['warning', false],
+      ['breach', false],
     ]);
     await sleep(500);
     expect((await slaEventsOf(app.db.sql, number)).map((e) => e.kind)).toEqual(['sla-breach']);

@@ -31,7 +31,7 @@ const kindsOf = async (app: TestSwitchboard, number: number) => (await slaEvents
 
 describe('two instances on one database', () => {
   it('raise every alert once, whichever instance opened the ticket', async () => {
-    const env = urgentFirstReply('3s');
+    const env = urgentFirstReply('5s');
     const a = await start({ env });
     const b = await start({ env, db: a.db });
     const tickets = await Promise.all(Array.from({ length: 12 }, (_, i) => openUrgentTicket(i % 2 === 0 ? a : b)));
@@ -40,7 +40,11 @@ describe('two instances on one database', () => {
     }
     await sleep(1_500); // a duplicate from the other instance would have landed by now
     for (const { number } of tickets) {
-      expect(await kindsOf(a, number)).toEqual(['sla-warning', 'sla-breach']);
+      // On a loaded machine a warning may come due together with its breach and be recorded
+      // unposted under it; what may never happen is either of them twice.
+      const kinds = await kindsOf(a, number);
+      expect(kinds.filter((k) => k === 'sla-breach')).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'sla-warning').length).toBeLessThanOrEqual(1);
       expect((await alertsOf(a.db.sql, number)).map((x) => x.kind)).toEqual(['warning', 'breach']);
       expect((await summaryOf(a.db.sql, number)).escalationLevel).toBe(1);
     }
@@ -61,8 +65,8 @@ describe('two instances on one database', () => {
     expect((await slaEventsOf(a.db.sql, number))[0]!.data).toMatchObject({ level: 1, mentions: ['<!subteam^S123>'] });
     expect((await summaryOf(a.db.sql, number)).escalationLevel).toBe(1);
     expect((await alertsOf(a.db.sql, number)).map((x) => [x.kind, x.posted])).toEqual([
-      ['breach', true],
       ['warning', false],
+      ['breach', true],
     ]);
   });
 });

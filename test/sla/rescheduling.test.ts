@@ -135,8 +135,8 @@ describe.concurrent('a priority change on the wall clock', () => {
     expect(breach.data).toMatchObject({ dueAt: new Date(createdAt.getTime() + 2_000).toISOString(), level: 1, mentions: ['<@U0MANAGER>'] });
     // The warning's moment passed too: recorded, so it never fires, but not posted under the breach.
     expect((await alertsOf(app.db.sql, number)).map((a) => [a.kind, a.posted])).toEqual([
-      ['breach', true],
       ['warning', false],
+      ['breach', true],
     ]);
     expect((await slaEventsOf(app.db.sql, number)).map((e) => e.kind)).toEqual(['sla-breach']);
   });
