@@ -3,8 +3,7 @@
  * into facts, a state into the ticket's summary columns and the API's targets, and an alert
  * into the event Slack renders (the event contract in src/tickets/types.ts).
  */
-import type { SlaAlert } from './alerts.ts';
-import { earliestDue } from './alerts.ts';
+import { earliestDue, type SlaAlert } from './alerts.ts';
 import { currentCycles, type SlaCycle, type SlaState } from './clock.ts';
 import { factFromMessage, type TicketFact } from './facts.ts';
 import type { FactRow, SlaSummary, SlaTarget } from './sla-sql.ts';
