@@ -45,7 +45,7 @@ export const slaModule: ModuleFactory = (deps) => {
       const recompute = await rescheduleForPolicy(timerDeps, fingerprint);
       if (recompute > 0) deps.logger.info({ fingerprint, tickets: recompute }, 'SLA policy changed: recomputing open tickets');
       const rescued = await rescueOverdueTimers(timerDeps);
-      if (rescued > 0) deps.logger.warn({ tickets: rescued }, 'SLA timers overdue without a job: set again');
+      if (rescued > 0) deps.logger.warn({ tickets: rescued }, 'SLA timers long overdue: recomputing their tickets');
     },
   };
 };

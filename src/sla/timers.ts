@@ -155,17 +155,25 @@ export async function rescheduleForPolicy(deps: Pick<TimerDeps, 'tickets' | 'job
     for (let after = 0; ; ) {
       const ids = await listUnresolvedTicketIds(tx, after, CHUNK);
       if (ids.length === 0) return count;
-      const jobs = ids.map((ticketId) => ({ data: { ticketId, recompute: true } satisfies TimerJob, priority: RECOMPUTE_PRIORITY }));
-      await deps.jobs.boss.insert(QUEUES.slaTimer, jobs, { db: executor(tx) });
+      await enqueueRecompute(deps.jobs, tx, ids);
       count += ids.length;
       after = ids.at(-1)!;
     }
   });
 }
 
-/** At start-up: sets again the timers whose moment passed long ago without their job running. */
+/**
+ * At start-up: recomputes the tickets whose timer moment passed long ago without their job
+ * running. A ticket whose job is merely late runs twice, which the alert keys make harmless.
+ */
 export async function rescueOverdueTimers(deps: Pick<TimerDeps, 'tickets' | 'jobs' | 'clock'>): Promise<number> {
   const ids = await listOverdueTimers(deps.tickets.sql, new Date(deps.clock.now() - OVERDUE_MS), CHUNK);
-  for (const ticketId of ids) await upsertTimer(deps.jobs, deps.tickets.sql, { ticketId }, new Date());
+  if (ids.length > 0) await enqueueRecompute(deps.jobs, deps.tickets.sql, ids);
   return ids.length;
+}
+
+/** One statement of recompute jobs, keyless so they never displace a ticket's timer. */
+async function enqueueRecompute(jobs: Jobs, db: Db, ticketIds: readonly number[]): Promise<void> {
+  const batch = ticketIds.map((ticketId) => ({ data: { ticketId, recompute: true } satisfies TimerJob, priority: RECOMPUTE_PRIORITY }));
+  await jobs.boss.insert(QUEUES.slaTimer, batch, { db: executor(db) });
 }

@@ -92,6 +92,22 @@ describe('a restart', () => {
     expect(await kindsOf(second, number)).toEqual(['sla-warning', 'sla-breach']);
   });
 
+  it('after a timer job was lost: the ticket is recomputed and its breach raised', async () => {
+    const clock = manualClock(new Date('2026-06-01T09:00:00Z'));
+    const env = urgentFirstReply('1h');
+    const first = await start({ env, clock });
+    const { number } = await openUrgentTicket(first);
+    await first.stop();
+    // What retries run out or a month of downtime would leave: a moment owed, no job for it.
+    await first.db.sql`delete from pgboss.job where name = 'sla.timer'`;
+
+    clock.advance(2 * 3_600_000);
+    const second = await start({ env, clock, db: first.db });
+    const breach = await waitFor('the breach', async () => (await slaEventsOf(second.db.sql, number)).find((e) => e.kind === 'sla-breach'));
+    expect(breach.data).toMatchObject({ dueAt: '2026-06-01T10:00:00.000Z', level: 1 });
+    expect((await summaryOf(second.db.sql, number)).timerAt).toBeNull();
+  });
+
   it('with another policy recomputes open tickets once, and a restart with the same policy does not', async () => {
     const off = { nextReply: null, periodicUpdate: null, resolution: null, totalResolution: null };
     const policy = (firstReply: string) => ({ SLA_TARGETS: JSON.stringify({ normal: { ...off, firstReply } }) });
