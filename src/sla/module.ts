@@ -8,7 +8,7 @@ import type { TicketEvent } from '../tickets/index.ts';
 import { calendarFor } from './calendar.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
 import { policyFingerprint } from './policy.ts';
-import { rescheduleForPolicy, rescueOverdueTimers, timerScheduler, workTimers, type TimerDeps } from './timers.ts';
+import { rescheduleForPolicy, rescueOverdueTimers, retryEvaluation, timerScheduler, workTimers, type TimerDeps } from './timers.ts';
 
 // Sized for many timers due together (the benchmark keeps 100,000 waiting): two workers per
 // instance, each taking up to 50 jobs whose lead has begun per fetch, and fetching again at
@@ -37,7 +37,16 @@ export const slaModule: ModuleFactory = (deps) => {
     async observer(tx, events) {
       // Ascending ids: two changes touching the same tickets lock them in the same order.
       const ids = [...new Set(events.filter(changesFacts).map((e) => e.ticketId))].sort((a, b) => a - b);
-      for (const id of ids) await evaluateTicket(tx, engine, id, new Date(deps.clock.now()));
+      for (const id of ids) {
+        try {
+          // In a savepoint: a failing evaluation costs the ticket its SLA update for now, never
+          // the change it observes (a customer's message, a sent reply).
+          await tx.savepoint((savepoint) => evaluateTicket(savepoint, engine, id, new Date(deps.clock.now())));
+        } catch (error) {
+          deps.logger.error({ err: error, ticketId: id }, 'SLA evaluation failed; the timer worker retries it');
+          await retryEvaluation(deps.jobs, tx, id);
+        }
+      }
     },
     async start() {
       await workTimers(timerDeps, { batchSize: BATCH_SIZE, localConcurrency: WORKERS });

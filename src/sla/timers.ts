@@ -172,8 +172,17 @@ export async function rescueOverdueTimers(deps: Pick<TimerDeps, 'tickets' | 'job
   return ids.length;
 }
 
+/** Has the timer worker evaluate a ticket whose evaluation inside a change just failed. */
+export async function retryEvaluation(jobs: Jobs, db: Db, ticketId: number): Promise<void> {
+  await enqueueRecompute(jobs, db, [ticketId], { attempt: 1, startAfter: new Date(Date.now() + RETRY_BASE_MS) });
+}
+
 /** One statement of recompute jobs, keyless so they never displace a ticket's timer. */
-async function enqueueRecompute(jobs: Jobs, db: Db, ticketIds: readonly number[]): Promise<void> {
-  const batch = ticketIds.map((ticketId) => ({ data: { ticketId, recompute: true } satisfies TimerJob, priority: RECOMPUTE_PRIORITY }));
+async function enqueueRecompute(jobs: Jobs, db: Db, ticketIds: readonly number[], retry?: { attempt: number; startAfter: Date }): Promise<void> {
+  const batch = ticketIds.map((ticketId) => ({
+    data: { ticketId, recompute: true, ...(retry ? { attempt: retry.attempt } : {}) } satisfies TimerJob,
+    priority: RECOMPUTE_PRIORITY,
+    ...(retry ? { startAfter: retry.startAfter } : {}),
+  }));
   await jobs.boss.insert(QUEUES.slaTimer, batch, { db: executor(db) });
 }
