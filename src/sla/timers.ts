@@ -13,7 +13,10 @@ import { change, type TicketContext } from '../tickets/index.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
 import { claimPolicyChange, findTimers, listOverdueTimers, listUnresolvedTicketIds } from './sla-sql.ts';
 
-/** A timer job's data. `recompute`: evaluate now whatever the stored moment (a policy change). */
+/**
+ * A timer job's data. `recompute`: evaluate now, whatever moment is stored (a policy change, a
+ * lost timer, an evaluation that failed inside a change).
+ */
 export interface TimerJob {
   ticketId: number;
   recompute?: boolean;
@@ -49,7 +52,7 @@ const RETRY_MAX_MS = 5 * 60_000;
 const CHUNK = 5_000;
 
 // A timer this far past its moment has lost its job (retries exhausted, every instance down
-// longer than pg-boss keeps waiting jobs): start-up sets it again.
+// longer than pg-boss keeps waiting jobs): start-up recomputes its ticket.
 const OVERDUE_MS = 60_000;
 
 /** Upserts the ticket's one waiting job for the moment `at` (engine clock time). */
