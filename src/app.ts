@@ -20,6 +20,7 @@ import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { slackModule } from './slack/index.ts';
+import { slaModule } from './sla/index.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
 
 export interface SwitchboardOptions {
@@ -36,7 +37,7 @@ export interface SwitchboardOptions {
 }
 
 /** The core modules every instance runs, in start order. */
-export const CORE_MODULES: ModuleFactory[] = [slackModule];
+export const CORE_MODULES: ModuleFactory[] = [slackModule, slaModule];
 
 export interface Switchboard {
   /** The base URL this instance answers on. */

@@ -21,6 +21,11 @@ export const QUEUES = {
   slackSync: 'slack.sync',
   /** Handles one Events API event Slack delivered (stored and acknowledged first). */
   slackEvent: 'slack.event',
+  /**
+   * A ticket's SLA timer: one waiting job per ticket (upserted by ticket id) at the next moment
+   * a warning, breach or ladder step can fall due, moved whenever the ticket changes.
+   */
+  slaTimer: 'sla.timer',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -64,5 +69,24 @@ export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
     retryBackoff: true,
     retryDelayMax: 600,
     expireInSeconds: 60,
+  },
+  [QUEUES.slaTimer]: {
+    policy: 'standard',
+    // Its own table: every open ticket keeps a waiting timer here (100,000 and more), rewritten
+    // on each change, so its fetches, index bloat and vacuum stay apart from deliveries'.
+    partition: true,
+    // A failed evaluation is retried by the handler itself with its own backoff; these are for
+    // a crash between fetch and completion.
+    retryLimit: 20,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
+    // Timers are many (one per open ticket) and worthless once run: keep an hour for inspection
+    // instead of pg-boss's 7 days, so the job table stays small.
+    deleteAfterSeconds: 3600,
+    // A timer due at once (a priority change past the target, a policy change) wakes workers
+    // through NOTIFY instead of waiting for the next poll.
+    notify: true,
   },
 };

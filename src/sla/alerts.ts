@@ -57,13 +57,18 @@ export function alertsDue(state: SlaState, now: Date = state.now): SlaAlert[] {
   return alerts;
 }
 
-/** The next moment after `now` at which a running cycle reaches a mark; null if none will. */
-export function nextTimer(state: SlaState, now: Date = state.now): Date | null {
+/**
+ * The next moment after `now` at which a running cycle reaches a mark; null if none will. Marks
+ * whose key is in `recorded` are skipped: a warning already sent before a priority change moved
+ * it later is not worth waking up for.
+ */
+export function nextTimer(state: SlaState, now: Date = state.now, recorded: ReadonlySet<string> = new Set()): Date | null {
   let next: Date | null = null;
   for (const cycle of state.cycles) {
     if (cycle.state !== 'running') continue;
     for (const mark of cycle.marks) {
-      if (mark.at !== null && mark.at > now && (next === null || mark.at < next)) next = mark.at;
+      if (mark.at === null || mark.at <= now || (next !== null && mark.at >= next)) continue;
+      if (!recorded.has(alertKey(state.ticket, cycle.metric, cycle.cycle, mark.kind))) next = mark.at;
     }
   }
   return next;

@@ -1,17 +1,18 @@
 /**
- * The SLA engine's pure core: no database, no Slack, no wall clock.
- *
- * How the engine wires it (next phase):
- * 1. At start-up `parseSlaPolicy(env)` (problems go into the one `ConfigError`) and
- *    `calendarFor(policy)`.
- * 2. Whenever a ticket changes (message stored, reply sent, status, priority) and whenever its
- *    timer job runs: load its facts (`factFromMessage` for messages, status and priority
- *    events as facts), `computeSla({ ticket, policy, calendar, facts, now })`.
- * 3. Record each of `alertsDue(state)` by its key (insert, ON CONFLICT DO NOTHING); post the
- *    newly recorded ones that are `live` and not `superseded`.
- * 4. Schedule one job for the ticket at `nextTimer(state)` (pg-boss `singletonKey` per ticket,
- *    `startAfter`), or none when it is null. A changed policy (`policyFingerprint`) is just a
- *    recompute: targets apply from each cycle's start.
+ * The SLA engine (product.md §5). The pure core (policy, calendar, clock, alerts, facts) has no
+ * database, no Slack and no wall clock; the engine wires it:
+ * 1. At start-up `parseSlaPolicy(env)` (problems go into the one `ConfigError`, src/config.ts)
+ *    and `calendarFor(policy)`; `slaModule` is in `CORE_MODULES` (src/app.ts).
+ * 2. Whenever a ticket's facts change (customer message, reply sent, status, priority) its
+ *    observer re-evaluates the ticket inside that change (`evaluateTicket`, engine.ts): facts
+ *    from stored events and messages (`factFromMessage`), `computeSla`, summary columns on
+ *    tickets, targets and timer moment in sla_tickets.
+ * 3. One pg-boss job per ticket at `nextTimer(state)` (upserted by ticket id, timers.ts). When it
+ *    runs it records each of `alertsDue(state)` by key in sla_alerts (ON CONFLICT DO NOTHING)
+ *    and, for the ones it recorded, raises the escalation and records `sla-*` events in the
+ *    same change, which Slack renders.
+ * 4. A changed policy (`policyFingerprint`) is a recompute of every open ticket, once, at
+ *    start-up: targets apply from each cycle's start.
  */
 export { alertKey, alertsDue, earliestDue, nextTimer, type SlaAlert } from './alerts.ts';
 export { businessHours, calendarFor, calendarHours, type Calendar } from './calendar.ts';
@@ -32,3 +33,6 @@ export {
   type Targets,
   type Weekday,
 } from './types.ts';
+export { slaModule } from './module.ts';
+export { evaluateTicket, type Evaluation, type SlaEngine } from './engine.ts';
+export type { SlaTarget } from './sla-sql.ts';

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.ts';
 import { NotFoundError } from '../errors.ts';
+import { findSlaTargets, type SlaTarget } from '../sla/sla-sql.ts';
 import { findContactWithIdentities } from './contacts-sql.ts';
 import { listMessages } from './messages-sql.ts';
 import { findTicketByNumber } from './tickets-sql.ts';
@@ -15,6 +16,8 @@ export interface TicketView {
   subject: string | null;
   tags: string[];
   escalationLevel: number;
+  /** The SLA targets still running or paused (kept by the SLA engine). */
+  sla: SlaTarget[];
   previousTicket: number | null;
   createdAt: string;
   updatedAt: string;
@@ -38,10 +41,11 @@ export interface TicketView {
 export async function ticketView(db: Db, number: number): Promise<TicketView> {
   const ticket = await findTicketByNumber(db, number);
   if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
-  const [contact, messages, previous] = await Promise.all([
+  const [contact, messages, previous, sla] = await Promise.all([
     findContactWithIdentities(db, ticket.contactId),
     listMessages(db, ticket.id),
     ticket.previousTicketId ? db<{ number: number }[]>`select number from tickets where id = ${ticket.previousTicketId}` : Promise.resolve([]),
+    findSlaTargets(db, ticket.id),
   ]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
@@ -54,6 +58,7 @@ export async function ticketView(db: Db, number: number): Promise<TicketView> {
     subject: ticket.subject,
     tags: ticket.tags,
     escalationLevel: ticket.escalationLevel,
+    sla,
     previousTicket: previous[0]?.number ?? null,
     createdAt: ticket.createdAt.toISOString(),
     updatedAt: ticket.updatedAt.toISOString(),

@@ -107,6 +107,12 @@ describe('the next timer', () => {
     expect(nextTimer(sla(answered, t('12:00'), env))).toEqual(t('23:00', 'tue'));
   });
 
+  it('skips marks already recorded, such as a warning a priority change moved later', () => {
+    const state = sla([created(t('09:00'))], t('09:00'));
+    const recorded = new Set([alertKey(42, 'firstReply', 1, 'warning')]);
+    expect(nextTimer(state, t('09:00'), recorded)).toEqual(t('13:00'));
+  });
+
   it('is null once the ticket is resolved', () => {
     expect(nextTimer(sla([created(t('09:00')), status(t('09:30'), 'resolved')], t('09:30')))).toBeNull();
   });

@@ -1,0 +1,87 @@
+/**
+ * One ticket's SLA brought up to a moment, inside a transaction that holds the ticket's row
+ * lock: its facts read, its state computed, the alerts due recorded by key with their effects
+ * (escalation, events), the summary columns and targets written, and its one timer job moved
+ * to the next moment anything can fall due.
+ */
+import type { Db, Tx } from '../db/index.ts';
+import type { RecordEvent } from '../tickets/index.ts';
+import { raiseEscalation } from '../tickets/tickets-sql.ts';
+import { alertKey, alertsDue, nextTimer, type SlaAlert } from './alerts.ts';
+import type { Calendar } from './calendar.ts';
+import { computeSla, type SlaState } from './clock.ts';
+import { factsFromRows, isPosted, noticeFor, sameSummary, sameTargets, summaryOf, targetsOf } from './readout.ts';
+import { listFactRows, lockSlaTicket, recordAlerts, saveSlaTicket, updateSlaSummary, type SlaTicket } from './sla-sql.ts';
+import type { Metric, SlaPolicy } from './types.ts';
+
+export interface SlaEngine {
+  policy: SlaPolicy;
+  calendar: Calendar;
+  /** Sets the ticket's timer job for `at` (on the engine's clock), inside `db`'s transaction. */
+  schedule(db: Db, ticketId: number, at: Date): Promise<void>;
+}
+
+export interface Evaluation {
+  /** The moment the timer is now set for; null when nothing can fall due. */
+  timerAt: Date | null;
+  /** Alerts recorded by this evaluation. */
+  raised: SlaAlert[];
+}
+
+/**
+ * Brings ticket `ticketId` up to `now` inside `tx`. With `record` (the timer job, running its own
+ * change) it raises the alerts due. Without it (an observer inside someone else's change, which
+ * cannot add events other observers would see) an alert due makes the timer due at once, and the
+ * job raises it a moment later through `change`, where Slack sees its event.
+ */
+export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number, now: Date, record?: RecordEvent): Promise<Evaluation | undefined> {
+  const ticket = await lockSlaTicket(tx, ticketId);
+  if (!ticket) return undefined;
+  const facts = factsFromRows(await listFactRows(tx, ticketId));
+  // Without its creation a ticket has no clock to measure, and an observer must not fail
+  // someone else's change over it.
+  if (facts[0]?.kind !== 'created') return undefined;
+  const state = computeSla({ ticket: ticket.id, policy: engine.policy, calendar: engine.calendar, facts, now });
+
+  const recorded = new Set(
+    ticket.recorded.map((text) => {
+      const [metric, cycle, kind] = text.split(':') as [Metric, string, string];
+      return alertKey(ticket.id, metric, Number(cycle), kind as SlaAlert['kind']);
+    }),
+  );
+  const due = alertsDue(state, now).filter((alert) => !recorded.has(alert.key));
+  let raised: SlaAlert[] = [];
+  if (record && due.length > 0) {
+    raised = await raise(tx, ticket, state, due, now, record);
+    for (const alert of due) recorded.add(alert.key);
+  }
+  const timerAt = due.length > 0 && !record ? now : nextTimer(state, now, recorded);
+
+  const summary = summaryOf(state);
+  const current = { dueAt: ticket.slaDueAt, dueMetric: ticket.slaDueMetric, breachedAt: ticket.slaBreachedAt };
+  if (!sameSummary(current, summary)) await updateSlaSummary(tx, ticket.id, summary);
+  const targets = targetsOf(state);
+  const timerMoved = (timerAt?.getTime() ?? null) !== (ticket.timerAt?.getTime() ?? null);
+  if (timerMoved || !sameTargets(ticket.targets, targets)) await saveSlaTicket(tx, ticket.id, timerAt, targets, now);
+  // A timer set to nothing leaves its job where it is: when it runs it finds no moment owed
+  // and stops; a later moment moves that same job rather than adding one. The timer job's own
+  // evaluation has used up the job it runs in, so any moment still owed gets a new one.
+  if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
+  return { timerAt, raised };
+}
+
+/** Records `due` by key and, for those recorded now (not by another instance), their effects. */
+async function raise(tx: Tx, ticket: SlaTicket, state: SlaState, due: SlaAlert[], now: Date, record: RecordEvent): Promise<SlaAlert[]> {
+  const rows = due.map((alert) => ({ metric: alert.metric, cycle: alert.cycle, kind: alert.kind, dueAt: alert.at, posted: isPosted(alert) }));
+  const fresh = await recordAlerts(tx, ticket.id, rows, now);
+  const raised = due.filter((alert) => fresh.has(`${alert.metric}:${alert.cycle}:${alert.kind}`));
+  let level = ticket.escalationLevel;
+  for (const alert of raised) {
+    const cycle = state.cycles.find((c) => c.metric === alert.metric && c.cycle === alert.cycle)!;
+    const notice = noticeFor(alert, cycle, now);
+    if (!notice) continue;
+    if (notice.escalate) level = (await raiseEscalation(tx, ticket.id, now)).escalationLevel;
+    record(ticket, notice.kind, 'sla', notice.kind === 'sla-breach' ? { ...notice.data, level } : notice.data);
+  }
+  return raised;
+}
