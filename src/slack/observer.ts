@@ -3,7 +3,7 @@ import type { Jobs } from '../jobs/index.ts';
 import type { TicketEvent, TicketObserver } from '../tickets/index.ts';
 import { ensureCards, queueItems, queueMessages, type NewOutboxItem } from './slack-sql.ts';
 import { slackDate } from './text.ts';
-import { slaWarningText } from './thread-posts.ts';
+import { slaLateText, slaWarningText } from './thread-posts.ts';
 import { scheduleSync } from './thread-sync.ts';
 
 /**
@@ -51,6 +51,11 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         break;
       }
       case 'sla-breach':
+        // A breach found only after its cycle ended (answered late) is for the reports and the
+        // thread; paging managers about something already over would be noise.
+        if (data.late) items.push({ ticketId, kind: 'note', data: { text: slaLateText(data) } });
+        else items.push({ ticketId, kind: 'escalation', data: { ...data, type: event.kind } });
+        break;
       case 'sla-ladder':
         items.push({ ticketId, kind: 'escalation', data: { ...data, type: event.kind } });
         break;

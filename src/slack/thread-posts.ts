@@ -130,6 +130,12 @@ export function escalationText(data: Record<string, unknown>, customer: Speaker,
 }
 
 /** The thread line for an SLA warning: mentions the assignee, or says nobody has it yet. */
+/** The thread line for a target missed but only found once its cycle had ended. */
+export function slaLateText(data: Record<string, unknown>): string {
+  const by = typeof data.waitingMs === 'number' ? ` after ${humanDuration(data.waitingMs)}` : '';
+  return `:stopwatch: The ${metricLabel(String(data.metric ?? ''))} target was missed: met late${by}.`;
+}
+
 export function slaWarningText(data: Record<string, unknown>, assignee: string | null, dueLabel: string): string {
   const left = typeof data.leftMs === 'number' ? ` (${humanDuration(data.leftMs)} left)` : '';
   const owner = assignee ? `<@${assignee}>` : 'Nobody has claimed it yet.';

@@ -87,9 +87,12 @@ export type Actor = string;
  * - `claimed` { assignee, by? }, `assigned` { from, to }: ownership changed.
  * - `priority` { from, to }, `tagged` { added }, `consent` { identityId, optedOut }.
  * - `escalated` { level, reason }: an agent escalated (Slack posts it to the escalation channel).
- * - `sla-warning` { metric, cycle, dueAt, leftMs }: a target is near (actor `sla`).
- * - `sla-breach` { metric, cycle, dueAt, waitingMs, level, mentions }: a target was missed; the
- *   escalation level rose to `level`; `mentions` are Slack mentions to add (urgent tickets).
+ * - `sla-warning` { metric, cycle, dueAt, leftMs }: a target is near (actor `sla`); `dueAt` is
+ *   null while the clock is paused.
+ * - `sla-breach` { metric, cycle, dueAt, waitingMs, level, mentions, late? }: a target was
+ *   missed; the escalation level rose to `level`; `mentions` are Slack mentions to add (urgent
+ *   tickets). `late: true` marks one found only after its cycle ended (met late): recorded for
+ *   attainment, it raises nothing and pages nobody.
  * - `sla-ladder` { metric, cycle, step, waitingMs, mentions }: a further escalation step after a
  *   breach while the target is still unmet.
  */

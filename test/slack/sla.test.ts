@@ -52,6 +52,16 @@ describe('SLA in Slack', () => {
     expect(desk.slack.messages(ESCALATIONS).filter((m) => m.text.includes(`#${number}`))).toEqual([]);
   });
 
+  it('tells the thread, not the managers, about a breach found only after the target was met late', async () => {
+    const number = await desk.write('late@example.com', 'hello');
+    await desk.cardTs(number);
+    await slaChange(number, {}, 'sla-breach', { metric: 'firstReply', cycle: 1, dueAt: new Date().toISOString(), waitingMs: minutes(45), level: 0, mentions: [], late: true });
+    await expect.poll(async () => (await desk.thread(number)).map((m) => m.text), { timeout: 10_000 }).toEqual([
+      ':stopwatch: The first reply target was missed: met late after 45m.',
+    ]);
+    expect(desk.slack.messages(ESCALATIONS).filter((m) => m.text.includes(`#${number}`))).toEqual([]);
+  });
+
   it('mentions nobody in a warning on an unassigned ticket', async () => {
     const number = await desk.write('warn-nobody@example.com', 'hello');
     await desk.cardTs(number);
