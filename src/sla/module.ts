@@ -4,10 +4,12 @@
  * and the start-up passes for a changed policy and lost timers.
  */
 import type { ModuleFactory } from '../modules.ts';
+import type { Tx } from '../db/index.ts';
 import type { TicketEvent } from '../tickets/index.ts';
 import { calendarFor } from './calendar.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
 import { policyFingerprint } from './policy.ts';
+import { previousPublicDirection } from './sla-sql.ts';
 import { rescheduleForPolicy, rescueOverdueTimers, retryEvaluation, timerScheduler, workTimers, type TimerDeps } from './timers.ts';
 
 // Sized for many timers due together (the benchmark keeps 100,000 waiting): two workers per
@@ -22,9 +24,27 @@ const BATCH_SIZE = 50;
 // reported sent, and one reported failed stops counting.
 const FACT_KINDS = new Set(['created', 'status', 'priority', 'reply-sent', 'delivery']);
 
-/** Whether an event changes what the SLA clock knows about its ticket. */
+/** Whether an event may change what the SLA clock knows about its ticket. */
 function changesFacts(event: TicketEvent): boolean {
   return FACT_KINDS.has(event.kind) || (event.kind === 'message' && event.data.direction === 'inbound');
+}
+
+/**
+ * The tickets whose SLA this change really moves. A customer message matters to the clock only
+ * when it follows an agent's reply (it starts a next-reply cycle); status changes it causes
+ * come as their own events. So a customer writing several times in a row re-evaluates once,
+ * not once per line over an ever longer history.
+ */
+async function ticketsToEvaluate(tx: Tx, events: readonly TicketEvent[]): Promise<number[]> {
+  const relevant = events.filter(changesFacts);
+  const always = new Set(relevant.filter((e) => e.kind !== 'message').map((e) => e.ticketId));
+  const candidates = new Map<number, string>();
+  for (const e of relevant) if (e.kind === 'message' && !always.has(e.ticketId) && !candidates.has(e.ticketId)) candidates.set(e.ticketId, String(e.data.messageId));
+  for (const [ticketId, messageId] of candidates) {
+    if ((await previousPublicDirection(tx, messageId)) !== 'inbound') always.add(ticketId);
+  }
+  // Ascending ids: two changes touching the same tickets lock them in the same order.
+  return [...always].sort((a, b) => a - b);
 }
 
 /** Creates the SLA module (product.md §5). */
@@ -35,9 +55,7 @@ export const slaModule: ModuleFactory = (deps) => {
   return {
     name: 'sla',
     async observer(tx, events) {
-      // Ascending ids: two changes touching the same tickets lock them in the same order.
-      const ids = [...new Set(events.filter(changesFacts).map((e) => e.ticketId))].sort((a, b) => a - b);
-      for (const id of ids) {
+      for (const id of await ticketsToEvaluate(tx, events)) {
         try {
           // In a savepoint: a failing evaluation costs the ticket its SLA update for now, never
           // the change it observes (a customer's message, a sent reply).

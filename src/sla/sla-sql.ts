@@ -57,6 +57,16 @@ export interface FactRow {
  * The ticket's SLA-relevant history in time order. At one instant events come before messages
  * (a customer's message is stored after the status change it causes), then in recording order.
  */
+/** The direction of the customer's or agent's message just before this one on its ticket, if any. */
+export async function previousPublicDirection(db: Db, messageId: string): Promise<'inbound' | 'outbound' | null> {
+  const [row] = await db<{ previous: 'inbound' | 'outbound' | null }[]>`
+    select (select p.direction from messages p
+            where p.ticket_id = m.ticket_id and p.direction in ('inbound', 'outbound') and p.seq < m.seq
+            order by p.seq desc limit 1) as previous
+    from messages m where m.id = ${messageId}`;
+  return row?.previous ?? null;
+}
+
 export async function listFactRows(db: Db, ticketId: number): Promise<FactRow[]> {
   return db<FactRow[]>`
     select kind, at, value, sent_at, automatic from (
