@@ -12,7 +12,9 @@ export { QUEUES, type QueueName } from './queues.ts';
 export function executor(db: Db): IDatabase {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      const rows = await db.unsafe(text, (values ?? []) as never[]);
+      // pg-boss's statements are a handful of fixed texts: prepared once per connection, not
+      // parsed and planned again for every job.
+      const rows = await db.unsafe(text, (values ?? []) as never[], { prepare: true });
       return { rows: [...rows] };
     },
   };

@@ -59,8 +59,15 @@ export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordE
     const record: RecordEvent = (ticket, kind, actor, data = {}) =>
       events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at });
     const value = await fn(tx, record, at);
-    await insertEvents(tx, events);
-    for (const observe of ctx.observers) await observe(tx, events);
+    // The events' insert goes out with the observers' first statements: pipelined on the
+    // transaction's connection and run in the order issued (the insert first, so observers see
+    // the events), one round trip less per change. Both settle before the transaction ends, so
+    // no observer issues a statement after a failure has rolled it back.
+    const inserted = insertEvents(tx, events);
+    const observed = (async () => {
+      for (const observe of ctx.observers) await observe(tx, events);
+    })();
+    for (const outcome of await Promise.allSettled([inserted, observed])) if (outcome.status === 'rejected') throw outcome.reason;
     return [value];
   });
   return result[0] as T;

@@ -6,6 +6,7 @@ import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
 import { findByExternalId, insertMessage } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
+import type { Message } from './types.ts';
 import { findActiveTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
 
 /** Thrown inside the transaction when the message insert met an existing platform id. */
@@ -33,11 +34,16 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
 
   try {
     return await change(ctx, async (tx, record, at) => {
-      await lockSender(tx, kind, address);
-      const existing = await findByExternalId(tx, inbound.channel, inbound.externalId);
+      // Sent together: postgres.js pipelines them on the transaction's connection and the
+      // server runs them in order, so both reads see what committed before the lock was ours.
+      const [, existing, found] = await Promise.all([
+        lockSender(tx, kind, address),
+        findByExternalId(tx, inbound.channel, inbound.externalId),
+        findIdentity(tx, kind, address),
+      ]);
       if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
 
-      let identity = await findIdentity(tx, kind, address);
+      let identity = found;
       if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
       else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
 
@@ -45,9 +51,22 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
       const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
 
+      const store = (ticketId: number) =>
+        insertMessage(tx, {
+          ticketId,
+          channel: inbound.channel,
+          direction: 'inbound',
+          author: null,
+          text: inbound.text,
+          attachments,
+          externalId: inbound.externalId,
+          at,
+        });
+      let message: Message | undefined;
       if (ticket && 'status' in decision) {
         const from = ticket.status;
-        ticket = await touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, at);
+        // Pipelined like the reads above: the ticket's id is all the message needs.
+        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, at), store(ticket.id)]);
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -70,18 +89,9 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
           at,
         });
         record(ticket, 'created', 'customer', { channel: ticket.channel, priority: ticket.priority, previousTicketId });
+        message = await store(ticket.id);
       }
 
-      const message = await insertMessage(tx, {
-        ticketId: ticket.id,
-        channel: inbound.channel,
-        direction: 'inbound',
-        author: null,
-        text: inbound.text,
-        attachments,
-        externalId: inbound.externalId,
-        at,
-      });
       // Under the sender lock a repeat is found above; reaching here means the same platform
       // id came from another sender. Roll everything back and report the first.
       if (!message) throw new RepeatedMessage();
