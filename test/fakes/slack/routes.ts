@@ -25,11 +25,12 @@ export interface RouteDeps {
  */
 export async function handleUpload(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
   const { ws, uploads, faults, calls } = deps;
+  const receivedAt = Date.now();
   const raw = await readBody(req);
   const fault = faults.take('upload');
   const fileId = uploads.get(token);
   const record = (status: number, bytes = 0) =>
-    calls.push({ method: 'upload', args: { file_id: fileId ?? null, bytes }, token: undefined, status, response: {}, at: Date.now() });
+    calls.push({ method: 'upload', args: { file_id: fileId ?? null, bytes }, token: undefined, status, response: {}, receivedAt, at: Date.now() });
   if (fault === 'reset') {
     record(0);
     req.socket.destroy();

@@ -155,6 +155,9 @@ export interface RecordedCall {
   token: string | undefined;
   status: number;
   response: Json;
+  /** When the request reached the emulator (epoch ms), before any of its own processing. */
+  receivedAt: number;
+  /** When the emulator answered (epoch ms). */
   at: number;
 }
 

@@ -42,6 +42,7 @@ export interface WebApiDeps {
 
 export async function handleWebApi(deps: WebApiDeps, req: IncomingMessage, res: ServerResponse, method: string, query: URLSearchParams): Promise<void> {
   const started = performance.now();
+  const receivedAt = Date.now();
   const raw = await readBody(req);
   const delay = deps.delayMs();
   if (delay > 0) await sleep(delay);
@@ -50,7 +51,7 @@ export async function handleWebApi(deps: WebApiDeps, req: IncomingMessage, res: 
   const token = presentedToken(req, args, 'json' in parsed && parsed.json);
   const record = (status: number, response: Json) => {
     const { token: _omitted, ...rest } = args;
-    deps.calls.push({ method, args: rest, token: token.value, status, response, at: Date.now() });
+    deps.calls.push({ method, args: rest, token: token.value, status, response, receivedAt, at: Date.now() });
     deps.latency.record(performance.now() - started - delay);
   };
 
