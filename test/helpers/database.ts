@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { connect, type Sql } from '../../src/db/index.ts';
+import { withDatabase } from '../setup/server.ts';
 
 export interface TestDatabase {
   url: string;
   sql: Sql;
   drop(): Promise<void>;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 /** A fresh database cloned from the run's migrated template: real Postgres, isolated per test. */

@@ -1,11 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PgBoss } from 'pg-boss';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { startPostgresServer, withDatabase } from './server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,15 +21,8 @@ declare module 'vitest' {
  * milliseconds instead of migrating.
  */
 export default async function setup(project: TestProject) {
-  let embedded: EmbeddedPostgres | undefined;
-  let dataDir: string | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-test-pg-'));
-    await chmod(dataDir, 0o755); // postgres may run as its own user, which must enter it
-    embedded = await startEmbeddedPostgres(dataDir, () => {});
-    serverUrl = embedded.url;
-  }
+  const server = await startPostgresServer('test');
+  const serverUrl = server.url;
   const prefix = `sb_test_${process.pid}_`;
   const template = `${prefix}template`;
   const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
@@ -54,16 +44,10 @@ export default async function setup(project: TestProject) {
   return async () => {
     await dropDatabases(admin, prefix);
     await admin.end();
-    await embedded?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await server.stop();
   };
 }
 
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 async function dropDatabases(admin: postgres.Sql, prefix: string): Promise<void> {
   const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`${prefix}%`}`;

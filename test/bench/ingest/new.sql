@@ -1,0 +1,65 @@
+-- A new customer's first message: the statements ingest() issues for it, in order, with the
+-- SLA observer's evaluation (src/sla/engine.ts, sla-sql.ts) and its timer job. The two pg-boss
+-- statements are filled in at run time from what pg-boss itself sends for the upsert.
+\set n random(1, 1000000000000)
+begin;
+select pg_advisory_xact_lock(hashtextextended('identity' || chr(58) || 'api' || chr(58) || 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 0));
+select m.id, t.number from messages m join tickets t on t.id = m.ticket_id
+  where m.channel = 'api' and m.external_id = 'pgb-' || :client_id::text || '-' || :n::text;
+select id, contact_id, kind, address, display_name, opted_out_at
+  from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example';
+with contact as (insert into contacts (name) values ('Customer ' || :n::text) returning id)
+  insert into identities (contact_id, kind, address, display_name)
+  select id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 'Customer ' || :n::text from contact
+  returning id, contact_id, kind, address, display_name, opted_out_at
+\gset i_
+select * from tickets
+  where contact_id = :i_contact_id and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example' and status <> 'closed'
+  for update;
+select id from tickets
+  where contact_id = :i_contact_id and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example'
+  order by created_at desc, id desc limit 1;
+insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
+  values (:i_contact_id, :i_id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', null,
+          'Hello, my order #4411 has not arrived yet', null, now(), now(), now())
+  returning *
+\gset t_
+insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, template, created_at)
+  values (:t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]',
+          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
+  on conflict (channel, external_id) do nothing
+  returning *
+\gset m_
+insert into events (ticket_id, kind, actor, data, at)
+  select ticket_id, kind, actor, data, at
+  from jsonb_to_recordset(jsonb_build_array(
+    jsonb_build_object('ticket_id', :t_id::int, 'kind', 'created', 'actor', 'customer',
+      'data', jsonb_build_object('channel', 'api', 'priority', 'normal', 'previousTicketId', null), 'at', now()),
+    jsonb_build_object('ticket_id', :t_id::int, 'kind', 'message', 'actor', 'customer',
+      'data', jsonb_build_object('messageId', :m_id::text, 'direction', 'inbound'), 'at', now())))
+    as x(ticket_id integer, kind text, actor text, data jsonb, at timestamptz);
+savepoint s0;
+select t.id, t.number, t.escalation_level, t.sla_due_at, t.sla_due_metric, t.sla_breached_at,
+    s.timer_at, s.targets,
+    array(select a.metric || ':' || a.cycle || ':' || a.kind from sla_alerts a where a.ticket_id = t.id) as recorded
+  from tickets t left join sla_tickets s on s.ticket_id = t.id
+  where t.id = :t_id
+  for update of t;
+select kind, at, value, sent_at, automatic from (
+    select e.kind, e.at, coalesce(e.data->>'to', e.data->>'priority') as value, null::timestamptz as sent_at,
+      false as automatic, 0 as source, e.id as ord
+    from events e where e.ticket_id = :t_id and e.kind in ('created', 'status', 'priority')
+    union all
+    select m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and (m.author is null or m.template), 1, m.seq
+    from messages m where m.ticket_id = :t_id and m.direction in ('inbound', 'outbound')
+  ) facts
+  order by at, source, ord;
+update tickets set sla_due_at = now() + interval '8 hours', sla_due_metric = 'firstReply', sla_breached_at = null
+  where id = :t_id;
+insert into sla_tickets (ticket_id, timer_at, targets, updated_at)
+  values (:t_id, now() + interval '6 hours',
+          jsonb_build_array(jsonb_build_object('metric', 'firstReply', 'dueAt', now() + interval '8 hours', 'paused', false, 'breachedAt', null)), now())
+  on conflict (ticket_id) do update set timer_at = excluded.timer_at, targets = excluded.targets, updated_at = excluded.updated_at;
+{{TIMER_UPDATE}};
+{{TIMER_INSERT}};
+commit;
