@@ -58,6 +58,7 @@ export async function sendApiReply(message: OutboundMessage, options: ApiSendOpt
   if (!response.ok) {
     throw new ChannelSendError(`webhook answered ${response.status}`, {
       retryable: true,
+      rateLimited: response.status === 429,
       retryAfterMs: retryAfterMs(response.headers.get('retry-after'), options.now()),
       code: String(response.status),
     });

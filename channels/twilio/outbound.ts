@@ -97,6 +97,7 @@ export function toChannelSendError(error: unknown, retryAfter: string | undefine
   const message = twilioErrorReason(code, (error as Error).message || `Twilio answered HTTP ${status}`);
   return new ChannelSendError(message, {
     retryable,
+    rateLimited: status === 429,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(code ? { code } : {}),
     cause: error,

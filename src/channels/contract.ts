@@ -144,15 +144,22 @@ export interface ChannelLimits {
   replyWindowMs?: number;
 }
 
-/** A typed send failure: the core retries retryable ones after `retryAfterMs` or a backoff. */
+/**
+ * A typed send failure: the core retries retryable ones after `retryAfterMs` or a backoff.
+ * `rateLimited` means the platform refused for pace alone (HTTP 429) and processed nothing:
+ * the core holds the sender back for `retryAfterMs` and puts the reply back in line without
+ * counting an attempt or backing off.
+ */
 export class ChannelSendError extends Error {
   override readonly name = 'ChannelSendError';
   readonly retryable: boolean;
+  readonly rateLimited: boolean;
   readonly retryAfterMs: number | undefined;
   readonly code: string | undefined;
-  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; code?: string; cause?: unknown }) {
+  constructor(message: string, options: { retryable: boolean; rateLimited?: boolean; retryAfterMs?: number; code?: string; cause?: unknown }) {
     super(message, { cause: options.cause });
-    this.retryable = options.retryable;
+    this.retryable = options.retryable || options.rateLimited === true;
+    this.rateLimited = options.rateLimited === true;
     this.retryAfterMs = options.retryAfterMs;
     this.code = options.code;
   }

@@ -57,6 +57,8 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   const address = { to: identity!.address, conversation: ticket.conversation, ...(ticket.recipient ? { recipient: ticket.recipient } : {}) };
   const key = `${channel!.name}:${channel!.pacingKey?.(address) ?? 'default'}`;
   const rate = channel!.limits.sendsPerSecond;
+  // Everything the request needs is ready before the slot is taken, so it leaves on its slot.
+  const outbound = await outboundOf(ctx, ticket, identity!, message);
   if (rate) {
     const slot = await reserveSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
     if (!slot.granted) {
@@ -69,7 +71,6 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   }
 
   try {
-    const outbound = await outboundOf(ctx, ticket, identity!, message);
     const result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
     await change(ctx, async (tx, record, at) => {
       await lockPlatformId(tx, ticket.channel, result.externalId);
@@ -84,6 +85,15 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   } catch (error) {
     const sendError = error instanceof ChannelSendError ? error : new ChannelSendError((error as Error).message, { retryable: true, cause: error });
     if (sendError.retryAfterMs !== undefined && rate) await holdBack(ctx.sql, key, sendError.retryAfterMs);
+    if (sendError.rateLimited) {
+      // Refused for pace alone, nothing processed: back in line when the platform says, as a
+      // pacing wait is, without spending an attempt or backing off.
+      const retryAt = new Date(Date.now() + (sendError.retryAfterMs ?? ctx.delivery.baseDelayMs));
+      await deferClaim(ctx.sql, message.id, retryAt);
+      await scheduleDelivery(ctx, ctx.sql, ticket.id, retryAt);
+      log.info({ code: sendError.code, retryInMs: retryAt.getTime() - Date.now() }, 'rate limited; will send when the platform allows');
+      return 'wait';
+    }
     if (sendError.retryable && message.attempts < ctx.delivery.maxAttempts) {
       const delay = Math.max(sendError.retryAfterMs ?? 0, backoff(ctx, message.attempts));
       const retryAt = new Date(Date.now() + delay);

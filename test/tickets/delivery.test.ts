@@ -48,7 +48,7 @@ describe('outbound delivery', () => {
     expect(view.firstResponseAt).not.toBeNull();
   });
 
-  it('after two retryable failures, sends exactly once', async () => {
+  it('after a 503 and a 429, sends exactly once; only the 503 spends an attempt', async () => {
     const ticket = await ticketFrom('grace');
     customer.failNext(1, 503);
     customer.failNext(1, 429, 0);
@@ -58,7 +58,21 @@ describe('outbound delivery', () => {
     const posts = customer.posts.filter((p) => p.body.id === reply.id);
     expect(posts.map((p) => p.status)).toEqual([503, 429, 200]);
     expect(customer.delivered().filter((b) => b.id === reply.id)).toHaveLength(1);
-    expect(row.attempts).toBe(3);
+    expect(row.attempts).toBe(2);
+  });
+
+  it('a reply refused for pace (429) more often than its attempt budget still goes out, once', async () => {
+    const limited = await startTestSwitchboard({ env: { API_CHANNEL_WEBHOOK_URL: customer.url }, delivery: { maxAttempts: 2 } });
+    try {
+      const { json } = await limited.inbound({ id: 'paced-1', from: 'paced', text: 'hi' });
+      customer.failNext(3, 429, 0);
+      const reply = await limited.tickets.reply({ ticket: json.ticket, author: 'U1', text: 'patience' });
+      const row = await waitForDelivery(reply.id, ['sent', 'failed'], limited);
+      expect(row).toMatchObject({ delivery: 'sent', attempts: 1 });
+      expect(customer.posts.filter((p) => p.body.id === reply.id).map((p) => p.status)).toEqual([429, 429, 429, 200]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('marks a reply failed with the reason after the last retry', async () => {
