@@ -35,19 +35,20 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
   try {
     return await change(ctx, async (tx, record, at) => {
       // Sent together: postgres.js pipelines them on the transaction's connection and the
-      // server runs them in order, so both reads see what committed before the lock was ours.
-      const [, existing, found] = await Promise.all([
+      // server runs them in order, so the reads see what committed before the lock was ours.
+      const [, existing, found, active] = await Promise.all([
         lockSender(tx, kind, address),
         findByExternalId(tx, inbound.channel, inbound.externalId),
         findIdentity(tx, kind, address),
+        findActiveTicket(tx, kind, address, inbound.channel, conversation),
       ]);
       if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
 
       let identity = found;
+      let ticket = active;
       if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
       else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
 
-      let ticket = await findActiveTicket(tx, identity.contactId, inbound.channel, conversation);
       const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
 
@@ -75,7 +76,7 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
           const closed = await updateStatus(tx, ticket.id, 'closed', at);
           record(closed, 'status', 'system', { from: ticket.status, to: 'closed', reason: 'reopen window ended' });
           previousTicketId = ticket.id;
-        } else {
+        } else if (found) {
           previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
         }
         ticket = await insertTicket(tx, {

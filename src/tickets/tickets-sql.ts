@@ -1,13 +1,18 @@
-import type { ChannelName } from '../channels/contract.ts';
+import type { ChannelName, IdentityKind } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
 import type { Priority, Status } from './lifecycle.ts';
 import type { Ticket } from './types.ts';
 
-/** The contact's ticket on this conversation that is not closed, locked for update. */
-export async function findActiveTicket(db: Db, contactId: number, channel: ChannelName, conversation: string): Promise<Ticket | undefined> {
+/**
+ * The sender's ticket on this conversation that is not closed, locked for update. Found by the
+ * sender's address rather than their contact, so it goes out with the identity's lookup before
+ * that answers (no identity yet: no ticket).
+ */
+export async function findActiveTicket(db: Db, kind: IdentityKind, address: string, channel: ChannelName, conversation: string): Promise<Ticket | undefined> {
   const [row] = await db<Ticket[]>`
     select * from tickets
-    where contact_id = ${contactId} and channel = ${channel} and conversation = ${conversation} and status <> 'closed'
+    where contact_id = (select contact_id from identities where kind = ${kind} and address = ${address})
+      and channel = ${channel} and conversation = ${conversation} and status <> 'closed'
     for update`;
   return row;
 }

@@ -12,7 +12,8 @@ select id, contact_id, kind, address, display_name, opted_out_at
   from identities where kind = 'api' and address = 'c' || :s::text || '@bench.example'
 \gset i_
 select * from tickets
-  where contact_id = :i_contact_id and channel = 'api' and conversation = 'c' || :s::text || '@bench.example' and status <> 'closed'
+  where contact_id = (select contact_id from identities where kind = 'api' and address = 'c' || :s::text || '@bench.example')
+    and channel = 'api' and conversation = 'c' || :s::text || '@bench.example' and status <> 'closed'
   for update
 \gset t_
 update tickets set last_inbound_at = now(), updated_at = now(), status = :t_status,

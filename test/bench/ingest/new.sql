@@ -8,17 +8,15 @@ select m.id, t.number from messages m join tickets t on t.id = m.ticket_id
   where m.channel = 'api' and m.external_id = 'pgb-' || :client_id::text || '-' || :n::text;
 select id, contact_id, kind, address, display_name, opted_out_at
   from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example';
+select * from tickets
+  where contact_id = (select contact_id from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example')
+    and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example' and status <> 'closed'
+  for update;
 with contact as (insert into contacts (name) values ('Customer ' || :n::text) returning id)
   insert into identities (contact_id, kind, address, display_name)
   select id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 'Customer ' || :n::text from contact
   returning id, contact_id, kind, address, display_name, opted_out_at
 \gset i_
-select * from tickets
-  where contact_id = :i_contact_id and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example' and status <> 'closed'
-  for update;
-select id from tickets
-  where contact_id = :i_contact_id and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example'
-  order by created_at desc, id desc limit 1;
 insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
   values (:i_contact_id, :i_id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', null,
           'Hello, my order #4411 has not arrived yet', null, now(), now(), now())
