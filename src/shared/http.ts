@@ -9,9 +9,17 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * of their own, not a view into Node's shared buffer pool.
  */
 export async function readCapped(message: Request | Response, maxBytes: number): Promise<Uint8Array | null> {
-  if (Number(message.headers.get('content-length') ?? 0) > maxBytes) {
+  const declared = message.headers.get('content-length');
+  if (Number(declared ?? 0) > maxBytes) {
     await message.body?.cancel();
     return null;
+  }
+  // A declared length within the cap bounds the body (HTTP/1.1 framing ends it there) unless
+  // it is compressed (fetch inflates it), so it is read whole: for a request on our own server
+  // that reads Node's message directly, without building a web stream for it.
+  const encoding = message.headers.get('content-encoding');
+  if (declared !== null && /^\d+$/.test(declared) && (!encoding || encoding === 'identity')) {
+    return new Uint8Array(await message.arrayBuffer());
   }
   if (!message.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
