@@ -36,6 +36,9 @@ export function parseApiInbound(value: unknown, now: Date): InboundMessage {
     throw new ChannelInputError(message, { status: 422, field });
   }
   const data: ApiInboundBody = parsed.data;
+  if (data.text.trim() === '' && !data.attachments?.length) {
+    throw new ChannelInputError('text: a message needs text or at least one attachment', { status: 422, field: 'text' });
+  }
   return {
     kind: 'message',
     channel: 'api',

@@ -33,6 +33,7 @@ describe('API channel errors, each with nothing stored', () => {
     ['a body that is not an object', () => post('["e-1"]'), 400, 'invalid_request', /JSON object/],
     ['a missing field', () => post(JSON.stringify({ id: 'e-1', from: 'err' })), 422, 'invalid_field', /^text is required$/],
     ['an invalid field', () => post(JSON.stringify({ id: 42, from: 'err', text: 'x' })), 422, 'invalid_field', /^id: /],
+    ['a message with neither text nor files', () => post(JSON.stringify({ id: 'e-1', from: 'err', text: '  ' })), 422, 'invalid_field', /^text: a message needs text or at least one attachment$/],
     ['an unknown field', () => post(JSON.stringify({ id: 'e-1', from: 'err', text: 'x', colour: 'red' })), 422, 'invalid_field', /colour/],
     ['a body over 1 MiB', () => post(JSON.stringify({ id: 'e-1', from: 'err', text: 'x'.repeat(1024 * 1024) })), 413, 'body_too_large', /larger than 1048576 bytes/],
   ])('answers %s with a JSON error', async (_, send, status, code, message) => {
