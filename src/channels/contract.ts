@@ -147,8 +147,8 @@ export interface ChannelLimits {
 /**
  * A typed send failure: the core retries retryable ones after `retryAfterMs` or a backoff.
  * `rateLimited` means the platform refused for pace alone (HTTP 429) and processed nothing:
- * the core holds the sender back for `retryAfterMs` and puts the reply back in line without
- * counting an attempt or backing off.
+ * given a `retryAfterMs`, the core holds the sender back for it and puts the reply back in line
+ * without counting an attempt or backing off (for up to an hour after the reply was written).
  */
 export class ChannelSendError extends Error {
   override readonly name = 'ChannelSendError';

@@ -13,6 +13,12 @@ import type { Identity, Message, Ticket } from './types.ts';
 // message becomes claimable again after this, and is retried. Claims and retry holds run on
 // the wall clock, not the business clock tests may move: they are machinery, not ticket time.
 const HOLD_MS = 60_000;
+// A platform refusing for pace (429 with Retry-After) is waited out without spending attempts
+// for this long after the reply was written; still refused after that, a 429 counts like any
+// other failure, so a reply cannot wait forever in silence. The shortest such wait keeps a
+// `Retry-After: 0` from becoming a busy loop.
+const RATE_LIMIT_PATIENCE_MS = 60 * 60_000;
+const MIN_RATE_LIMIT_WAIT_MS = 250;
 
 /**
  * The delivery job: sends the ticket's queued replies oldest first, one at a time, until none
@@ -85,10 +91,11 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   } catch (error) {
     const sendError = error instanceof ChannelSendError ? error : new ChannelSendError((error as Error).message, { retryable: true, cause: error });
     if (sendError.retryAfterMs !== undefined && rate) await holdBack(ctx.sql, key, sendError.retryAfterMs);
-    if (sendError.rateLimited) {
+    const patient = ctx.clock.now() - message.createdAt.getTime() < RATE_LIMIT_PATIENCE_MS;
+    if (sendError.rateLimited && sendError.retryAfterMs !== undefined && patient) {
       // Refused for pace alone, nothing processed: back in line when the platform says, as a
       // pacing wait is, without spending an attempt or backing off.
-      const retryAt = new Date(Date.now() + (sendError.retryAfterMs ?? ctx.delivery.baseDelayMs));
+      const retryAt = new Date(Date.now() + Math.max(MIN_RATE_LIMIT_WAIT_MS, sendError.retryAfterMs));
       await deferClaim(ctx.sql, message.id, retryAt);
       await scheduleDelivery(ctx, ctx.sql, ticket.id, retryAt);
       log.info({ code: sendError.code, retryInMs: retryAt.getTime() - Date.now() }, 'rate limited; will send when the platform allows');

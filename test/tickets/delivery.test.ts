@@ -75,6 +75,27 @@ describe('outbound delivery', () => {
     }
   });
 
+  it('a reply still refused for pace an hour after it was written spends its attempts like any failure', async () => {
+    const limited = await startTestSwitchboard({ env: { API_CHANNEL_WEBHOOK_URL: customer.url }, delivery: { maxAttempts: 1 } });
+    try {
+      const { json } = await limited.inbound({ id: 'impatient-1', from: 'impatient', text: 'hi' });
+      customer.failNext(2, 429, 60);
+      const reply = await limited.tickets.reply({ ticket: json.ticket, author: 'U1', text: 'stuck behind a limit' });
+      const refused = () => customer.posts.filter((p) => p.body.id === reply.id).length;
+      for (const until = Date.now() + 10_000; refused() < 1 && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+      // Waiting out Retry-After (60 s) spent nothing; now the reply is two hours old.
+      expect(await waitForDelivery(reply.id, ['queued'], limited)).toMatchObject({ attempts: 0 });
+      await limited.db.sql`update messages set created_at = created_at - interval '2 hours', claimed_until = now() where id = ${reply.id}`;
+      const [{ id }] = await limited.db.sql<{ id: number }[]>`select id from tickets where number = ${json.ticket}`;
+      await deliverTicket(limited.tickets.context, id);
+      const row = await waitForDelivery(reply.id, ['failed', 'sent'], limited);
+      expect(row).toMatchObject({ delivery: 'failed', deliveryCode: '429', attempts: 1 });
+      expect(refused()).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('marks a reply failed with the reason after the last retry', async () => {
     const limited = await startTestSwitchboard({ env: { API_CHANNEL_WEBHOOK_URL: customer.url }, delivery: { maxAttempts: 2 } });
     try {
