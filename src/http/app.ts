@@ -37,9 +37,15 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
         return;
       }
       await next();
-      // After the handler: channels answer with their own Response objects.
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set('X-Request-Id', requestId);
+      // After the handler: channels answer with their own Response objects, whose headers can
+      // be added to (copying the response would turn its body into a stream); one with
+      // immutable headers (a fetched one passed on) is copied.
+      try {
+        c.res.headers.set('X-Request-Id', requestId);
+      } catch {
+        c.res = new Response(c.res.body, c.res);
+        c.res.headers.set('X-Request-Id', requestId);
+      }
       logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     });
   });
