@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Channel, ChannelName, Sink } from './channels/contract.ts';
-import { createChannels, describeChannels } from './channels/registry.ts';
+import { createModuleSession, type ModuleSession, type NoticeObserver } from './channels/connections.ts';
+import { ChannelInputError, type Channel, type ChannelModule, type ChannelName, type ConnectionInbound, type Sink, type WebhookInbound } from './channels/contract.ts';
+import { ValidationError } from './errors.ts';
+import { channelOverview } from './channels/overview.ts';
+import { CHANNEL_MODULES, createChannels, describeChannels, type ChannelRuntime, type ChannelSettingsEntry } from './channels/registry.ts';
 import { runConnectionHolders } from './channels/runner.ts';
 import type { Config } from './config.ts';
-import { migrationsApplied, openDatabase, type Database } from './db/index.ts';
+import { connectLockSession, migrationsApplied, openDatabase, type Database } from './db/index.ts';
 import { createLocalFileStore } from './files/store.ts';
 import { createHttpApp } from './http/app.ts';
 import { fileLinks } from './http/files.ts';
@@ -20,7 +24,7 @@ import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { slackModule } from './slack/index.ts';
-import { slaModule } from './sla/index.ts';
+import { findSlaTargets, slaModule } from './sla/index.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
 
 export interface SwitchboardOptions {
@@ -34,6 +38,10 @@ export interface SwitchboardOptions {
   hostname?: string;
   /** Core modules beside tickets (Slack, SLA); each may decline by returning undefined. */
   modules?: ModuleFactory[];
+  /** Channel modules beside the registry's, with their settings (the test fakes). */
+  extraChannelModules?: { module: ChannelModule<never>; config: unknown }[];
+  /** This instance's name in `/ticket channels`; host:pid and a random suffix by default. */
+  instance?: string;
 }
 
 /** The core modules every instance runs, in start order. */
@@ -49,6 +57,11 @@ export interface Switchboard {
   jobs: Jobs;
   tickets: Tickets;
   channels: ReadonlyMap<ChannelName, Channel>;
+  /** What each channel module built, and how its messages arrive. */
+  channelRuntime: ChannelRuntime;
+  /** Each channel module's state store and condition reports. */
+  channelSessions: ReadonlyMap<string, ModuleSession>;
+  instance: string;
   modules: readonly CoreModule[];
   /** The API channel's token, and whether this start generated it. */
   apiToken: { token: string; generated: boolean; file: string | undefined };
@@ -79,13 +92,32 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   try {
     const apiToken = await ensureApiToken(config);
-    const channels = createChannels(config.channels, {
-      logger,
-      now: () => clock.now(),
-      publicBaseUrl: config.publicBaseUrl,
-      fetch: options.fetch ?? fetch,
-    });
-    for (const line of describeChannels(config.channels)) {
+    const instance = options.instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const channelModules = [...CHANNEL_MODULES, ...(options.extraChannelModules ?? []).map((e) => e.module as ChannelModule<unknown>)];
+    const entries: ChannelSettingsEntry[] = [
+      ...config.channels.map((entry) => withApiToken(entry, apiToken.token)),
+      ...(options.extraChannelModules ?? []).map((e) => ({ module: e.module.name, settings: { enabled: true as const, config: e.config } })),
+    ];
+    const noticeObservers: NoticeObserver[] = [];
+    const sessions = new Map<string, ModuleSession>();
+    const runtime = createChannels(
+      entries,
+      (module, fenced) => {
+        const session = createModuleSession(module, { sql: database.sql, logger, instance, observers: noticeObservers, fenced });
+        sessions.set(module, session);
+        return {
+          logger: logger.child({ channelModule: module }),
+          now: () => clock.now(),
+          ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+          fetch: options.fetch ?? fetch,
+          state: session.state,
+          report: (condition) => session.report(condition),
+        };
+      },
+      channelModules,
+    );
+    const { channels } = runtime;
+    for (const line of describeChannels(entries, channelModules)) {
       if (line.on) logger.info({ channel: line.channel }, `channel ${line.channel}: on`);
       else logger.info({ channel: line.channel, missing: line.missing }, `channel ${line.channel}: off (missing ${line.missing.join(', ')})`);
     }
@@ -93,6 +125,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const jobs = createJobs({ url: database.url, logger });
     await jobs.start();
     stack.push(() => jobs.stop());
+    const throughConnection = [...channels.values()].filter((c) => c.sendsThroughConnection).map((c) => c.name);
+    for (const name of throughConnection) await jobs.createDeliveryQueue(name);
 
     const files = createLocalFileStore(path.join(config.dataDir, 'files'));
     // Keyed from the API token, which every instance of one install shares.
@@ -108,12 +142,16 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       observers: [],
       delivery: { ...DEFAULT_DELIVERY, ...options.delivery },
       ...(links ? { fileUrl: (file) => links.url(file) } : {}),
+      slaTargets: findSlaTargets,
     });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
-      .map((create) => create({ config, logger, clock, database, jobs, tickets, channels, fetch: fetchClient }))
+      .map((create) =>
+        create({ config, logger, clock, database, jobs, tickets, channels, channelStatus: () => channelOverview(database.sql, runtime), fetch: fetchClient }),
+      )
       .filter((m): m is CoreModule => m !== undefined);
     for (const module of modules) if (module.observer) tickets.observe(module.observer);
+    for (const module of modules) if (module.noticeObserver) noticeObservers.push(module.noticeObserver);
     await tickets.work();
     for (const module of modules) {
       await module.start?.();
@@ -124,18 +162,28 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
     const sink: Sink = {
       async message(inbound) {
-        const result = await tickets.ingest(inbound);
+        const result = await asChannelInput(tickets.ingest(inbound));
         addLogContext({ ticket: result.ticket });
         logger.info({ channel: inbound.channel, message: result.message, duplicate: result.duplicate }, result.duplicate ? 'duplicate message ignored' : 'message stored');
         return result;
       },
-      status: (report) => tickets.recordDeliveryReport(report),
+      status: (report) => asChannelInput(tickets.recordDeliveryReport(report)),
+      async edit(edit) {
+        const result = await asChannelInput(tickets.revise(edit));
+        logger.info({ channel: edit.channel, externalId: edit.externalId, outcome: result.outcome }, 'customer edited a message');
+        return result;
+      },
+      async deletion(deletion) {
+        const result = await asChannelInput(tickets.revise(deletion));
+        logger.info({ channel: deletion.channel, externalId: deletion.externalId, outcome: result.outcome }, 'customer deleted a message');
+        return result;
+      },
     };
 
     let accepting = true;
     const app = createHttpApp({
       logger,
-      channels: channels.values(),
+      webhooks: runtime.modules.flatMap((m) => (m.inbound.kind === 'webhooks' ? [m.inbound as WebhookInbound] : [])),
       sink,
       accepting: () => accepting,
       ready: async () => {
@@ -152,7 +200,26 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     });
 
     const holders = new AbortController();
-    const holding = runConnectionHolders(channels.values(), sink, database.sql, logger, holders.signal);
+    const connectionModules = runtime.modules.filter((m) => m.inbound.kind === 'connection');
+    const sendingThrough = (module: string) => connectionModules.find((m) => m.module === module)?.channels.filter((c) => c.sendsThroughConnection) ?? [];
+    const holding = runConnectionHolders(
+      connectionModules.map((m) => ({ module: m.module, inbound: m.inbound as ConnectionInbound, session: sessions.get(m.module)! })),
+      sink,
+      {
+        sql: database.sql,
+        logger,
+        instance,
+        lockSession: () => connectLockSession(database.url),
+        // The replies of a channel that sends through its connection leave from the holder.
+        onHeld: async (module) => {
+          for (const channel of sendingThrough(module)) await tickets.deliverThrough(channel.name);
+        },
+        onReleased: async (module) => {
+          for (const channel of sendingThrough(module)) await tickets.stopDeliveringThrough(channel.name);
+        },
+      },
+      holders.signal,
+    );
     stack.push(async () => {
       holders.abort();
       await holding;
@@ -170,6 +237,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       jobs,
       tickets,
       channels,
+      channelRuntime: runtime,
+      channelSessions: sessions,
+      instance,
       modules,
       apiToken,
       stop: () => (stopping ??= unwind()),
@@ -185,10 +255,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
  * DATA_DIR/api-token (0600), so `npm start` with no environment is usable at once.
  */
 async function ensureApiToken(config: Config): Promise<Switchboard['apiToken']> {
-  const entry = config.channels.find((e) => e.module.names.includes('api'));
-  const settings = entry?.settings;
-  const apiConfig = settings?.enabled ? (settings.config as { token: string | undefined }) : undefined;
-  if (apiConfig?.token) return { token: apiConfig.token, generated: false, file: undefined };
+  const settings = config.channels.find((e) => e.module === 'api')?.settings;
+  const configured = settings?.enabled ? (settings.config as { token?: string }).token : undefined;
+  if (configured) return { token: configured, generated: false, file: undefined };
   const file = path.join(config.dataDir, 'api-token');
   let generated = false;
   if (!existsSync(file)) {
@@ -198,8 +267,27 @@ async function ensureApiToken(config: Config): Promise<Switchboard['apiToken']> 
     generated = true;
   }
   const token = (await readFile(file, 'utf8')).trim();
-  if (apiConfig) apiConfig.token = token;
   return { token, generated, file };
+}
+
+/** The API module's settings with the token this start resolved (the parsed config stays as it was). */
+function withApiToken(entry: ChannelSettingsEntry, token: string): ChannelSettingsEntry {
+  if (entry.module !== 'api' || !entry.settings.enabled) return entry;
+  return { module: entry.module, settings: { ...entry.settings, config: { ...(entry.settings.config as object), token } } };
+}
+
+/**
+ * The core refusing an event's content (an empty id, an address that is none) reaches the
+ * adapter as the contract's ChannelInputError: a 4xx, never stored, not worth the platform's
+ * retry, unlike a failure to store it.
+ */
+async function asChannelInput<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ChannelInputError(error.message, { status: 422, ...(error.field ? { field: error.field } : {}) });
+    throw error;
+  }
 }
 
 function listen(fetchHandler: (request: Request) => Response | Promise<Response>, port: number, hostname?: string): Promise<Server> {

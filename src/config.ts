@@ -1,33 +1,33 @@
-import { z } from 'zod';
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
-import { ConfigError, type ConfigProblem } from './errors.ts';
+import { ConfigError } from './errors.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseDuration } from './shared/duration.ts';
+import { EnvReader } from './shared/env.ts';
 import { parseSlackConfig, type SlackSettings } from './slack/config.ts';
-import { parseSlaPolicy, type SlaPolicy } from './sla/index.ts';
+import { parseSlaPolicy } from './sla/policy.ts';
+import type { SlaPolicy } from './sla/types.ts';
 
 /**
  * The only reader of the environment. Parsed once at start-up; every problem is reported at
- * once, each naming its variable.
+ * once, each naming its variable. Frozen: nothing changes it after parsing.
  */
 export interface Config {
-  port: number;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  logLevel: LogLevel;
-  publicBaseUrl: string | undefined;
-  reopenWindowMs: number;
-  channels: ChannelSettingsEntry[];
+  readonly port: number;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly publicBaseUrl: string | undefined;
+  readonly reopenWindowMs: number;
+  /** Each channel module's settings, by module name (data only: the registry holds the modules). */
+  readonly channels: readonly ChannelSettingsEntry[];
   /** SLA targets, warning share, business hours and escalation ladder (SLA_* variables). */
-  sla: SlaPolicy;
+  readonly sla: SlaPolicy;
   /** The Slack workspace (SLACK_* variables): on, or off with what it lacks. */
-  slack: SlackSettings;
+  readonly slack: SlackSettings;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
-export const SECRET_VARIABLES = new Set([
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DATABASE_URL',
   'API_CHANNEL_TOKEN',
   'SLACK_BOT_TOKEN',
@@ -40,68 +40,31 @@ export const SECRET_VARIABLES = new Set([
   'EMAIL_PASSWORD',
 ]);
 
-type Env = Readonly<Record<string, string | undefined>>;
+const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
 
-export const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-
-const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-
-const duration = z.string().transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-
-const schema = z.object({
-  PORT: z.preprocess(blankIsUnset, z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(3000)),
-  DATABASE_URL: z.preprocess(blankIsUnset, url(['postgres:', 'postgresql:']).optional()),
-  DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./.data')),
-  LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
-  PUBLIC_BASE_URL: z.preprocess(blankIsUnset, url(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
-  REOPEN_WINDOW: z.preprocess(blankIsUnset, duration.default(parseDuration('7d'))),
-});
-
-/** Parses the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Env = process.env): Config {
-  const problems: ConfigProblem[] = [];
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const variable = String(issue.path[0]);
-      problems.push({ variable, message: SECRET_VARIABLES.has(variable) ? issue.message : withValue(issue.message, env[variable]) });
-    }
-  }
-  const channels = channelSettings(env);
-  problems.push(...channels.problems);
-  const sla = parseSlaPolicy(env);
-  problems.push(...sla.problems);
-  const slack = parseSlackConfig(env);
-  problems.push(...slack.problems);
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const values = parsed.data;
-  return {
-    port: values.PORT,
-    databaseUrl: values.DATABASE_URL,
-    dataDir: values.DATA_DIR,
-    logLevel: values.LOG_LEVEL,
-    publicBaseUrl: values.PUBLIC_BASE_URL,
-    reopenWindowMs: values.REOPEN_WINDOW,
-    channels: channels.entries,
-    sla: sla.policy,
-    slack: slack.settings,
+/** Parses the environment through one reader; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const reader = new EnvReader(env, SECRET_VARIABLES);
+  const config: Config = {
+    port: reader.number('PORT', { fallback: 3000, integer: true, min: 0, max: 65535, what: 'a port number' }),
+    databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: reader.text('DATA_DIR') ?? './.data',
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    publicBaseUrl: reader.url('PUBLIC_BASE_URL'),
+    reopenWindowMs: reader.duration('REOPEN_WINDOW', DEFAULT_REOPEN_WINDOW_MS),
+    channels: deepFreeze(channelSettings(reader)),
+    sla: parseSlaPolicy(reader),
+    slack: parseSlackConfig(reader),
   };
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return Object.freeze(config);
 }
 
-function withValue(message: string, value: string | undefined): string {
-  return value === undefined ? message : `${message} (got "${value}")`;
+/** Freezes a value and everything it holds, so parsed settings cannot change under the core. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
-import type { LogLevel } from './config.ts';
 
 export type Logger = pino.Logger;
+
+/** The levels LOG_LEVEL accepts, most severe first (`silent` writes nothing). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 // Anything that can carry a secret is censored wherever it appears in a log object.
 const REDACT = [

@@ -1,5 +1,7 @@
 import type { Hono } from 'hono';
+import type { NoticeObserver } from './channels/connections.ts';
 import type { Channel, ChannelName } from './channels/contract.ts';
+import type { ChannelStatusLine } from './channels/overview.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/index.ts';
 import type { AppEnv } from './http/app.ts';
@@ -17,6 +19,8 @@ export interface ModuleDeps {
   jobs: Jobs;
   tickets: Tickets;
   channels: ReadonlyMap<ChannelName, Channel>;
+  /** Every channel's state and holder, as `/ticket channels` shows them. */
+  channelStatus(): Promise<ChannelStatusLine[]>;
   /** The outgoing HTTP client (tests point platforms' SDKs at emulators through their URLs). */
   fetch: typeof fetch;
 }
@@ -28,6 +32,8 @@ export interface ModuleDeps {
 export interface CoreModule {
   readonly name: string;
   readonly observer?: TicketObserver;
+  /** Told, inside the transaction, when an operator notice opens or closes. */
+  readonly noticeObserver?: NoticeObserver;
   routes?(app: Hono<AppEnv>): void;
   /** Registers job handlers and opens connections; called once jobs are running. */
   start?(): Promise<void>;

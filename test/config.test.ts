@@ -31,6 +31,24 @@ describe('configuration', () => {
     expect(JSON.stringify(problems)).not.toMatch(/hunter2|short-secret/);
   });
 
+  it('is frozen once parsed, channel settings included, and holds no module objects', () => {
+    const config = loadConfig({ API_CHANNEL_WEBHOOK_URL: 'https://hooks.example.com/desk/' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.channels)).toBe(true);
+    const api = config.channels.find((entry) => entry.module === 'api')!;
+    expect(api.settings).toEqual({ enabled: true, config: { token: undefined, webhookUrl: 'https://hooks.example.com/desk/' } });
+    expect(Object.isFrozen(api) && Object.isFrozen(api.settings)).toBe(true);
+    expect(() => (config.channels as unknown[]).push({})).toThrow(TypeError);
+    expect(config.channels.map((entry) => entry.module)).toEqual(['api', 'twilio']);
+    expect(JSON.parse(JSON.stringify(config.channels))).toEqual(config.channels);
+  });
+
+  it('collects the problems of every part (core, channels, Slack, SLA) in one error', () => {
+    const problems = problemsOf({ PORT: '70000', TWILIO_SEND_RATE: '0', SLACK_POST_RATE: 'fast', SLA_WARN_AT: '2' });
+    expect(problems.map((p) => p.variable)).toEqual(['PORT', 'TWILIO_SEND_RATE', 'SLA_WARN_AT', 'SLACK_POST_RATE']);
+    expect(problems[0]!.message).toBe('must be at most 65535 (got "70000")');
+  });
+
   it('treats a blank variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: ' ' })).toMatchObject({ port: 3000, databaseUrl: undefined });
   });

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import type { ChannelConfigProblem, ChannelSettings } from '../../src/channels/contract.ts';
+import type { ChannelSettings } from '../../src/channels/contract.ts';
+import type { EnvReader } from '../../src/shared/env.ts';
 
 export interface ApiConfig {
   /** Unset means the core generates one under DATA_DIR on first start. */
@@ -7,21 +7,11 @@ export interface ApiConfig {
   webhookUrl: string | undefined;
 }
 
-const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
 /** Reads API_CHANNEL_TOKEN and API_CHANNEL_WEBHOOK_URL. The API channel is always on. */
-export function apiSettings(env: Readonly<Record<string, string | undefined>>): {
-  settings: ChannelSettings<ApiConfig>;
-  problems: ChannelConfigProblem[];
-} {
-  const problems: ChannelConfigProblem[] = [];
-  const token = blank(env.API_CHANNEL_TOKEN);
-  if (token !== undefined && token.length < 16) {
-    problems.push({ variable: 'API_CHANNEL_TOKEN', message: 'must be at least 16 characters' });
-  }
-  const webhookUrl = blank(env.API_CHANNEL_WEBHOOK_URL);
-  if (webhookUrl !== undefined && !z.url({ protocol: /^https?$/ }).safeParse(webhookUrl).success) {
-    problems.push({ variable: 'API_CHANNEL_WEBHOOK_URL', message: `must be an http:// or https:// URL (got "${webhookUrl}")` });
-  }
-  return { settings: { enabled: true, config: { token, webhookUrl } }, problems };
+export function apiSettings(env: EnvReader): ChannelSettings<ApiConfig> {
+  const token = env.text('API_CHANNEL_TOKEN');
+  if (token !== undefined && token.length < 16) env.problem('API_CHANNEL_TOKEN', 'must be at least 16 characters');
+  // Checked as a URL, kept as written: the integration's path may need its trailing slash.
+  const webhookUrl = env.url('API_CHANNEL_WEBHOOK_URL') === undefined ? undefined : env.text('API_CHANNEL_WEBHOOK_URL');
+  return { enabled: true, config: { token, webhookUrl } };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelAuthError, ChannelInputError, type InboundMessage } from '../../src/channels/contract.ts';
-import { bearerMatches } from '../../src/shared/crypto.ts';
+import { verifyBearer } from '../../src/shared/crypto.ts';
 import type { ApiInboundBody } from './types.ts';
 
 const body = z.strictObject({
@@ -17,9 +17,8 @@ const body = z.strictObject({
 
 /** Refuses a request without the channel's bearer token (401). */
 export function verifyApiRequest(request: Request, token: string): void {
-  const header = request.headers.get('authorization');
-  if (!header) throw new ChannelAuthError('missing Authorization: Bearer <API_CHANNEL_TOKEN>');
-  if (!bearerMatches(header, token)) throw new ChannelAuthError('wrong API channel token');
+  const refusal = verifyBearer(request, token, 'API_CHANNEL_TOKEN');
+  if (refusal) throw new ChannelAuthError(refusal);
 }
 
 /** Validates a parsed JSON body into a normalised inbound message; a bad field is a 422 naming it. */

@@ -1,4 +1,5 @@
-import type { ChannelConfigProblem, ChannelSettings } from '../../src/channels/contract.ts';
+import type { ChannelSettings } from '../../src/channels/contract.ts';
+import type { EnvReader } from '../../src/shared/env.ts';
 
 /** Everything the Twilio adapter needs, parsed once at start-up from the environment. */
 export interface TwilioConfig {
@@ -29,54 +30,40 @@ export interface TwilioConfig {
   };
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const E164 = /^\+[1-9]\d{6,14}$/;
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-f]{32}$`, 'i');
 
-/** Reads the Twilio variables: complete → enabled, incomplete → off with what is missing. */
-export function parseTwilioSettings(env: Env): {
-  settings: ChannelSettings<TwilioConfig>;
-  problems: ChannelConfigProblem[];
-} {
-  const problems: ChannelConfigProblem[] = [];
-  const value = (name: string) => {
-    const text = env[name]?.trim();
-    return text ? text : undefined;
-  };
-  const problem = (variable: string, message: string) => {
-    problems.push({ variable, message });
-    return undefined;
-  };
+/**
+ * Reads the Twilio variables: complete → enabled, incomplete → off with what is missing.
+ * Present-but-invalid values are problems recorded on the reader, and keep Twilio off.
+ */
+export function parseTwilioSettings(env: EnvReader): ChannelSettings<TwilioConfig> {
+  const before = env.problems.length;
 
-  const accountSid = value('TWILIO_ACCOUNT_SID');
-  if (accountSid && !SID('AC').test(accountSid)) problem('TWILIO_ACCOUNT_SID', 'must be AC followed by 32 hex digits');
-  const authToken = value('TWILIO_AUTH_TOKEN');
-  if (authToken && /\s/.test(authToken)) problem('TWILIO_AUTH_TOKEN', 'must not contain spaces');
+  const accountSid = env.text('TWILIO_ACCOUNT_SID');
+  if (accountSid && !SID('AC').test(accountSid)) env.problem('TWILIO_ACCOUNT_SID', 'must be AC followed by 32 hex digits');
+  const authToken = env.text('TWILIO_AUTH_TOKEN');
+  if (authToken && /\s/.test(authToken)) env.problem('TWILIO_AUTH_TOKEN', 'must not contain spaces');
 
-  const publicBaseUrl = httpUrl(value('PUBLIC_BASE_URL'), 'PUBLIC_BASE_URL', problem);
-  const apiUrl = httpUrl(value('TWILIO_API_URL'), 'TWILIO_API_URL', problem) ?? 'https://api.twilio.com';
+  const publicBaseUrl = baseUrl(env, 'PUBLIC_BASE_URL');
+  const apiUrl = baseUrl(env, 'TWILIO_API_URL') ?? 'https://api.twilio.com';
 
-  const rateText = value('TWILIO_SEND_RATE');
-  const rate = rateText === undefined ? 1 : Number(rateText);
-  if (!(Number.isFinite(rate) && rate > 0)) {
-    problem('TWILIO_SEND_RATE', `"${rateText}" is not a positive number of messages per second`);
-  }
+  const rate = env.number('TWILIO_SEND_RATE', { fallback: 1, positive: true, what: 'a positive number of messages per second' });
 
-  const smsFrom = phoneList(value('TWILIO_SMS_FROM'), problem);
-  const serviceSid = value('TWILIO_MESSAGING_SERVICE_SID');
+  const smsFrom = phoneList(env);
+  const serviceSid = env.text('TWILIO_MESSAGING_SERVICE_SID');
   if (serviceSid && !SID('MG').test(serviceSid)) {
-    problem('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
+    env.problem('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
   }
 
   // Accept the number with or without Twilio's channel prefix: both name one sender.
-  const whatsappText = value('TWILIO_WHATSAPP_FROM')?.replace(/^whatsapp:/i, '');
+  const whatsappText = env.text('TWILIO_WHATSAPP_FROM')?.replace(/^whatsapp:/i, '');
   if (whatsappText && !E164.test(whatsappText)) {
-    problem('TWILIO_WHATSAPP_FROM', `"${whatsappText}" is not an E.164 number like +15550001111`);
+    env.problem('TWILIO_WHATSAPP_FROM', `"${whatsappText}" is not an E.164 number like +15550001111`, { quote: false });
   }
-  const templateSid = value('TWILIO_WHATSAPP_TEMPLATE_SID');
+  const templateSid = env.text('TWILIO_WHATSAPP_TEMPLATE_SID');
   if (templateSid && !SID('HX').test(templateSid)) {
-    problem('TWILIO_WHATSAPP_TEMPLATE_SID', 'must be a Content SID: HX followed by 32 hex digits');
+    env.problem('TWILIO_WHATSAPP_TEMPLATE_SID', 'must be a Content SID: HX followed by 32 hex digits');
   }
 
   const missing: string[] = [];
@@ -85,53 +72,44 @@ export function parseTwilioSettings(env: Env): {
   if (!smsFrom.length && !serviceSid && !whatsappText) missing.push('TWILIO_SMS_FROM or TWILIO_WHATSAPP_FROM');
   // Signatures are computed over the public URL and status callbacks are sent to it, so
   // without it no webhook can be verified (https://www.twilio.com/docs/usage/webhooks/webhooks-security).
-  if (!value('PUBLIC_BASE_URL')) missing.push('PUBLIC_BASE_URL');
+  if (!env.text('PUBLIC_BASE_URL')) missing.push('PUBLIC_BASE_URL');
 
-  if (missing.length || problems.length || !accountSid || !authToken || !publicBaseUrl) {
-    return { settings: { enabled: false, missing }, problems };
+  if (missing.length || env.problems.length > before || !accountSid || !authToken || !publicBaseUrl) {
+    return { enabled: false, missing };
   }
   return {
-    settings: {
-      enabled: true,
-      config: {
-        accountSid,
-        authToken,
-        publicBaseUrl,
-        apiUrl,
-        sendsPerSecond: rate,
-        ...(smsFrom.length || serviceSid
-          ? { sms: { from: smsFrom, ...(serviceSid ? { messagingServiceSid: serviceSid } : {}) } }
-          : {}),
-        ...(whatsappText ? { whatsapp: { from: whatsappText, ...(templateSid ? { templateSid } : {}) } } : {}),
-      },
+    enabled: true,
+    config: {
+      accountSid,
+      authToken,
+      publicBaseUrl,
+      apiUrl,
+      sendsPerSecond: rate,
+      ...(smsFrom.length || serviceSid
+        ? { sms: { from: smsFrom, ...(serviceSid ? { messagingServiceSid: serviceSid } : {}) } }
+        : {}),
+      ...(whatsappText ? { whatsapp: { from: whatsappText, ...(templateSid ? { templateSid } : {}) } } : {}),
     },
-    problems,
   };
 }
 
-function httpUrl(
-  text: string | undefined,
-  variable: string,
-  problem: (variable: string, message: string) => undefined,
-): string | undefined {
+/** An http(s) base URL without query, fragment or trailing slash, as the URL parser writes it. */
+function baseUrl(env: EnvReader, variable: string): string | undefined {
+  const text = env.url(variable);
   if (text === undefined) return undefined;
-  try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return problem(variable, 'must be an http(s) URL');
-    if (url.search || url.hash) return problem(variable, 'must not carry a query or fragment');
-    return url.href.replace(/\/+$/, '');
-  } catch {
-    return problem(variable, `"${text}" is not a URL`);
-  }
+  const url = new URL(text);
+  if (url.search || url.hash) return env.problem(variable, 'must not carry a query or fragment');
+  return url.href.replace(/\/+$/, '');
 }
 
-function phoneList(text: string | undefined, problem: (variable: string, message: string) => undefined): string[] {
+function phoneList(env: EnvReader): string[] {
+  const text = env.text('TWILIO_SMS_FROM');
   if (text === undefined) return [];
   const numbers = text.split(',').map((n) => n.trim()).filter(Boolean);
   const bad = numbers.filter((n) => !E164.test(n));
   if (bad.length) {
     const list = bad.map((n) => `"${n}"`).join(', ');
-    problem('TWILIO_SMS_FROM', `${list} not E.164 (write +15550001111, comma-separated)`);
+    env.problem('TWILIO_SMS_FROM', `${list} not E.164 (write +15550001111, comma-separated)`, { quote: false });
     return [];
   }
   return [...new Set(numbers)];

@@ -7,8 +7,9 @@ import {
   ChannelAuthError,
   type ChannelName,
   type DeliveryState,
-  type InboundEvent,
   type InboundMessage,
+  type InboundStatus,
+  type Unsupported,
 } from '../../src/channels/contract.ts';
 import { normalisePhone } from '../../src/shared/address.ts';
 import { twilioErrorReason } from './codes.ts';
@@ -107,7 +108,7 @@ export function twilioMediaRefs(params: TwilioParams): TwilioMediaRef[] {
  * Parses a webhook into a `kind` union: an incoming SMS/MMS/WhatsApp message (attachments
  * still empty: see twilioMediaRefs), a delivery status, or `unsupported` for anything else.
  */
-export function parseTwilioWebhook(params: TwilioParams): InboundEvent {
+export function parseTwilioWebhook(params: TwilioParams): InboundMessage | InboundStatus | Unsupported {
   const sid = one(params, 'MessageSid') ?? one(params, 'SmsSid');
   const from = one(params, 'From');
   const to = one(params, 'To');
@@ -143,7 +144,7 @@ export function parseTwilioWebhook(params: TwilioParams): InboundEvent {
   return message;
 }
 
-function parseStatus(params: TwilioParams, sid: string, channel: ChannelName, status: string): InboundEvent {
+function parseStatus(params: TwilioParams, sid: string, channel: ChannelName, status: string): InboundStatus | Unsupported {
   const state = twilioDeliveryState(status);
   if (!state) return { kind: 'unsupported', reason: `message status "${status}" is not tracked` };
   const code = one(params, 'ErrorCode');

@@ -7,6 +7,7 @@ import type {
   ChannelDeps,
   ChannelModule,
   ChannelName,
+  ChannelSet,
   OutboundMessage,
   SendResult,
 } from '../../src/channels/contract.ts';
@@ -37,30 +38,32 @@ const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** The Twilio channel module: settings from TWILIO_* variables, then the sms/whatsapp channels. */
 export const twilioModule: ChannelModule<TwilioConfig> = {
+  name: 'twilio',
   names: ['sms', 'whatsapp'],
+  inbound: 'webhooks',
   settings: parseTwilioSettings,
   create: createTwilioChannels,
 };
 
-/** Builds the configured Twilio channels; the first one answers both webhooks for all. */
-export function createTwilioChannels(config: TwilioConfig, deps: ChannelDeps): Channel[] {
+/** Builds the configured Twilio channels and the one pair of webhooks they share. */
+export function createTwilioChannels(config: TwilioConfig, deps: ChannelDeps): ChannelSet {
   const client = createTwilioClient(config);
   const send = new Sender(client, config, deps);
   const channels: Channel[] = [];
   if (config.sms) channels.push(smsChannel(config, config.sms, send));
   if (config.whatsapp) channels.push(whatsappChannel(config, config.whatsapp, send));
   const enabled = new Set<ChannelName>(channels.map((channel) => channel.name));
-  const [first, ...rest] = channels;
-  if (!first) return [];
-  const receiver: Channel = {
-    ...first,
-    webhooks: [
-      { method: 'POST', path: TWILIO_INBOUND_PATH },
-      { method: 'POST', path: TWILIO_STATUS_PATH },
-    ],
-    handleWebhook: (request, sink) => handleTwilioWebhook(request, sink, { config, deps, enabled }),
+  return {
+    channels,
+    inbound: {
+      kind: 'webhooks',
+      routes: [
+        { method: 'POST', path: TWILIO_INBOUND_PATH },
+        { method: 'POST', path: TWILIO_STATUS_PATH },
+      ],
+      handle: (request, sink) => handleTwilioWebhook(request, sink, { config, deps, enabled }),
+    },
   };
-  return [receiver, ...rest];
 }
 
 function smsChannel(config: TwilioConfig, sms: NonNullable<TwilioConfig['sms']>, send: Sender): Channel {

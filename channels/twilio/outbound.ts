@@ -7,6 +7,7 @@ import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { MessageInstance, MessageListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { ChannelSendError } from '../../src/channels/contract.ts';
+import { retryAfterMs } from '../../src/shared/http.ts';
 import { twilioErrorReason } from './codes.ts';
 
 /** The headers of the last error response within one `createTwilioMessage` call. */
@@ -93,24 +94,16 @@ export function toChannelSendError(error: unknown, retryAfter: string | undefine
   const rawCode = (error as { code?: unknown }).code;
   const code = typeof rawCode === 'number' || typeof rawCode === 'string' ? String(rawCode) : undefined;
   const retryable = status === 429 || status >= 500;
-  const retryAfterMs = retryable ? parseRetryAfter(retryAfter, nowMs) : undefined;
+  // Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+  const wait = retryable ? retryAfterMs(retryAfter, nowMs) : undefined;
   const message = twilioErrorReason(code, (error as Error).message || `Twilio answered HTTP ${status}`);
   return new ChannelSendError(message, {
     retryable,
     rateLimited: status === 429,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
     ...(code ? { code } : {}),
     cause: error,
   });
-}
-
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /**

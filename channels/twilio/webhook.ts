@@ -5,6 +5,7 @@
  */
 import twilio from 'twilio';
 import {
+  ChannelInputError,
   type ChannelDeps,
   type ChannelName,
   type InboundMessage,
@@ -74,6 +75,11 @@ export async function handleTwilioWebhook(
       await sink.message(await withMedia(event, params, context));
     }
   } catch (error) {
+    if (error instanceof ChannelInputError) {
+      // Nothing about it will change on a retry: acknowledged, so Twilio stops sending it.
+      deps.logger.warn({ channel: event.channel, externalId: event.externalId, err: error.message }, 'twilio webhook refused by the core; acknowledged');
+      return acknowledge();
+    }
     deps.logger.error(
       { channel: event.channel, externalId: event.externalId, err: error },
       'twilio webhook not stored; Twilio will retry',

@@ -1,3 +1,6 @@
+import type { IdentityKind } from '../shared/address.ts';
+import type { EnvReader } from '../shared/env.ts';
+
 /**
  * The channel contract: everything an adapter under channels/ may know about the core.
  *
@@ -7,15 +10,21 @@
  * only after commit.
  */
 
-/** Channel names, used everywhere: API, logs, cards (product.md §2). */
+/** The platforms' channel names (product.md §2), as they appear in the API, logs and cards. */
 export const CHANNEL_NAMES = ['api', 'sms', 'whatsapp', 'whatsapp-web', 'telegram', 'discord', 'email'] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
+export type KnownChannelName = (typeof CHANNEL_NAMES)[number];
+/**
+ * A channel's name. Names belong to the modules that provide them (a module can bring a channel
+ * the core has never heard of, as the test fakes do): lower-case letters, digits and hyphens.
+ */
+export type ChannelName = KnownChannelName | (string & {});
 
-/** Identity kinds: SMS and both WhatsApp channels share `phone`, so one number is one contact. */
-export const IDENTITY_KINDS = ['phone', 'email', 'telegram', 'discord', 'api'] as const;
-export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+// Identity kinds (SMS and both WhatsApp channels share `phone`, so one number is one contact)
+// live with the address rules in src/shared, which know nothing of this contract.
+export { IDENTITY_KINDS, type IdentityKind } from '../shared/address.ts';
 
-export const IDENTITY_KIND_OF: Record<ChannelName, IdentityKind> = {
+/** The identity kind of each platform channel; a module's own channel declares its `identityKind`. */
+export const IDENTITY_KIND_OF: Record<KnownChannelName, IdentityKind> = {
   api: 'api',
   sms: 'phone',
   whatsapp: 'phone',
@@ -61,6 +70,41 @@ export interface InboundMessage {
    * several: replies on the ticket leave from the same one.
    */
   recipient?: string;
+  /**
+   * Platform ids this message answers (email `In-Reply-To` then `References`: Message-IDs we
+   * sent or the customer sent before). Intake joins the ticket they belong to, before it looks
+   * at the conversation key, when that ticket is the sender's.
+   */
+  references?: string[];
+  /**
+   * A ticket number the customer named (a `[#12]` subject token). Honoured only when the
+   * sender is that ticket's contact on this channel: a stranger's `[#12]` opens their own.
+   */
+  ticketHint?: number;
+}
+
+/**
+ * The customer changed a message they sent (Telegram `edited_message`, a Discord message
+ * update). The core keeps the original, records the edit and updates the thread in place.
+ */
+export interface InboundEdit {
+  kind: 'edit';
+  channel: ChannelName;
+  /** The platform id of the message that changed. */
+  externalId: string;
+  /** Its text now. */
+  text: string;
+  /** Tells repeats of the same edit apart from a second edit (Telegram's `edit_date`). */
+  revision?: string;
+  at?: Date;
+}
+
+/** The customer deleted (revoked) a message they sent (Discord delete, WhatsApp revoke). */
+export interface InboundDeletion {
+  kind: 'deletion';
+  channel: ChannelName;
+  externalId: string;
+  at?: Date;
 }
 
 /** A delivery report for a message we sent, keyed by the platform's id for it. */
@@ -75,7 +119,13 @@ export interface InboundStatus {
 }
 
 /** What parsing a platform payload yields: never a throw for an event we do not handle. */
-export type InboundEvent = InboundMessage | InboundStatus | { kind: 'unsupported'; reason: string };
+/** A payload the adapter recognised as not for us (a kind we do not handle): answered, not stored. */
+export interface Unsupported {
+  kind: 'unsupported';
+  reason: string;
+}
+
+export type InboundEvent = InboundMessage | InboundStatus | InboundEdit | InboundDeletion | Unsupported;
 
 /** The committed result of one inbound message. */
 export interface IngestResult {
@@ -92,7 +142,15 @@ export interface IngestResult {
 export interface Sink {
   message(message: InboundMessage): Promise<IngestResult>;
   status(status: InboundStatus): Promise<{ updated: boolean }>;
+  edit(edit: InboundEdit): Promise<RevisionResult>;
+  deletion(deletion: InboundDeletion): Promise<RevisionResult>;
 }
+
+/**
+ * What an edit or deletion did: applied, a repeat of one already applied, or `unknown` when no
+ * customer message has that platform id (nothing stored, nothing for the platform to retry).
+ */
+export type RevisionResult = { outcome: 'applied' | 'duplicate'; ticket: number; message: string } | { outcome: 'unknown' };
 
 /** A stored file to relay to the customer. */
 export interface OutboundAttachment {
@@ -116,6 +174,12 @@ export interface OutboundMessage {
   recipient?: string;
   text: string;
   attachments: OutboundAttachment[];
+  /** The ticket's subject, for platforms that show one (email: `Re: <subject> [#N]`). */
+  subject?: string;
+  /** The platform id of the customer's latest message: what this reply answers. */
+  inReplyTo?: string;
+  /** Platform ids of the conversation so far, oldest first (email `References`). */
+  references: string[];
 }
 
 export interface SendResult {
@@ -123,6 +187,11 @@ export interface SendResult {
   externalId: string;
   /** Where the platform says it is; `sent` unless it reports an earlier state. */
   state?: Extract<DeliveryState, 'queued' | 'sent' | 'delivered'>;
+  /**
+   * The ticket's conversation key from now on, when sending moved it (Discord: the first reply
+   * to a support-channel message opens a thread, where the conversation continues).
+   */
+  conversation?: string;
 }
 
 /** What a channel can carry; the core enforces these before calling `send`. */
@@ -175,17 +244,8 @@ export class ChannelAuthError extends Error {
   }
 }
 
-/** A well-authenticated request whose content is wrong: answered 4xx with the message. */
-export class ChannelInputError extends Error {
-  override readonly name = 'ChannelInputError';
-  readonly status: 400 | 413 | 415 | 422;
-  readonly field: string | undefined;
-  constructor(message: string, options: { status?: 400 | 413 | 415 | 422; field?: string } = {}) {
-    super(message);
-    this.status = options.status ?? 400;
-    this.field = options.field;
-  }
-}
+// Thrown by the shared body readers too, so it lives in src/shared; adapters import it from here.
+export { ChannelInputError } from '../shared/http.ts';
 
 /** The minimal logger an adapter gets (pino-compatible). */
 export interface ChannelLogger {
@@ -194,6 +254,39 @@ export interface ChannelLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/**
+ * A module's own small store in Postgres (a polling offset, a session, a mailbox's UIDVALIDITY),
+ * so a connection resumes where it stopped, on whichever instance holds it next. Values are
+ * JSON. While a connection is held, writes are fenced: an instance that has lost the hold can
+ * no longer write (`set` throws `ChannelStateFencedError`), so a stale holder cannot rewind
+ * what the new one stored.
+ */
+export interface ChannelStateStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** A write refused because another instance holds the connection now. */
+export class ChannelStateFencedError extends Error {
+  override readonly name = 'ChannelStateFencedError';
+}
+
+/**
+ * How a connection is doing, as its holder reports it. The core keeps the latest for
+ * `/ticket channels` and tells operators in Slack (once per incident, and once more when it
+ * recovers) when a person has to act: a login QR code to scan, a session the platform ended,
+ * a token it refused, or reconnecting for more than a minute.
+ */
+export type ConnectionCondition =
+  | { state: 'connected'; detail?: string }
+  | { state: 'connecting'; detail?: string }
+  | { state: 'reconnecting'; reason: string }
+  /** A login is needed: `qr` is what to scan (its text, and a PNG to show when the adapter has one). */
+  | { state: 'login-required'; qr: { text: string; png?: Uint8Array } }
+  | { state: 'session-lost'; reason: string }
+  | { state: 'token-refused'; reason: string };
 
 /** Everything an adapter needs from its surroundings, passed in, never imported. */
 export interface ChannelDeps {
@@ -204,6 +297,10 @@ export interface ChannelDeps {
   publicBaseUrl?: string;
   /** The outgoing HTTP client; tests leave it as the global fetch. */
   fetch: typeof fetch;
+  /** This module's state in Postgres. */
+  state: ChannelStateStore;
+  /** Reports the connection's condition (connection holders; webhook modules need not). */
+  report(condition: ConnectionCondition): void;
 }
 
 /** A route a push platform calls. Paths are absolute (`/webhooks/twilio`). */
@@ -213,14 +310,19 @@ export interface WebhookRoute {
 }
 
 /**
- * A channel: a name, its limits and `send`, plus the way messages arrive, either
- * `handleWebhook` (push platforms, with the routes it answers) or `start` (connection
- * holders: long polling, gateways, IMAP IDLE, linked devices). What a platform cannot do is
- * absent, not a method that throws.
+ * A channel's send side: a name, its limits and `send`. What a platform cannot do is absent,
+ * not a method that throws. How messages arrive is the module's (`ChannelInbound`).
  */
 export interface Channel {
   readonly name: ChannelName;
+  /** Whose identities its customers have; defaults to the platform's (IDENTITY_KIND_OF). */
+  readonly identityKind?: IdentityKind;
   readonly limits: ChannelLimits;
+  /**
+   * The client `send` needs exists only where the module's connection is held (a linked
+   * device, a gateway session): the core runs this channel's deliveries on that instance only.
+   */
+  readonly sendsThroughConnection?: boolean;
   /** Sends one reply; throws `ChannelSendError` saying whether and when to retry. */
   send(message: OutboundMessage): Promise<SendResult>;
   /**
@@ -240,14 +342,31 @@ export interface Channel {
    * the window, and calls this when the agent asks for it. Absent when nothing can be sent.
    */
   sendOutsideReplyWindow?(message: OutboundMessage): Promise<SendResult>;
-  readonly webhooks?: readonly WebhookRoute[];
-  /** Verifies, parses and hands a push delivery to the sink; answers after commit. */
-  handleWebhook?(request: Request, sink: Sink): Promise<Response>;
-  /**
-   * Holds the platform connection until `signal` aborts. The core runs it on exactly one
-   * instance at a time (a Postgres lock) and restarts it when it rejects.
-   */
-  start?(sink: Sink, signal: AbortSignal): Promise<void>;
+}
+
+/** Push platforms: the routes they call, and one handler that verifies, parses and answers after commit. */
+export interface WebhookInbound {
+  kind: 'webhooks';
+  routes: readonly WebhookRoute[];
+  handle(request: Request, sink: Sink): Promise<Response>;
+}
+
+/**
+ * Connection holders (long polling, gateways, IMAP IDLE, linked devices): `start` holds the
+ * connection until `signal` aborts. The core runs it on exactly one instance at a time and
+ * restarts it, with backoff, when it rejects.
+ */
+export interface ConnectionInbound {
+  kind: 'connection';
+  start(sink: Sink, signal: AbortSignal): Promise<void>;
+}
+
+export type ChannelInbound = WebhookInbound | ConnectionInbound;
+
+/** What a module builds from its settings: its channels, and exactly one way in. */
+export interface ChannelSet {
+  channels: Channel[];
+  inbound: ChannelInbound;
 }
 
 /**
@@ -264,20 +383,16 @@ export type ChannelSettings<C> =
     }
   | { enabled: false; missing: string[] };
 
-export interface ChannelConfigProblem {
-  variable: string;
-  message: string;
-}
-
-/** How one adapter folder plugs in: parse its settings, then build its channels. */
+/** How one adapter folder plugs in: parse its settings, then build its channels and its way in. */
 export interface ChannelModule<C> {
+  /** The module's name: its connection lock, its state and its notices are keyed by it. */
+  readonly name: string;
   /** Names of the channels this module can provide, for start-up reporting. */
   readonly names: readonly ChannelName[];
-  /** Reads this module's variables from the environment record it is given. */
-  settings(env: Readonly<Record<string, string | undefined>>): {
-    settings: ChannelSettings<C>;
-    problems: ChannelConfigProblem[];
-  };
-  /** Builds the channel(s) from complete settings. */
-  create(config: C, deps: ChannelDeps): Channel[];
+  /** How its messages arrive: `create` returns an inbound of this kind. */
+  readonly inbound: ChannelInbound['kind'];
+  /** Reads this module's variables; problems are recorded on the reader, naming the variable. */
+  settings(env: EnvReader): ChannelSettings<C>;
+  /** Builds the channel(s) and the way in from complete settings. */
+  create(config: C, deps: ChannelDeps): ChannelSet;
 }

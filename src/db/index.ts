@@ -36,6 +36,16 @@ export function connect(url: string, poolSize = 10): Sql {
 }
 
 /**
+ * One long-lived session for session-level advisory locks (a connection holder's). Never
+ * recycled (postgres.js would end a pooled connection after 30–60 minutes, and the lock with
+ * it); if the session dies anyway, the next query runs on a new one, which its
+ * `pg_backend_pid()` tells apart.
+ */
+export function connectLockSession(url: string): Sql {
+  return postgres(url, { max: 1, max_lifetime: 0, idle_timeout: 0, onnotice: () => {}, connection: { application_name: 'switchboard-lock' } });
+}
+
+/**
  * Opens the database (DATABASE_URL, or embedded Postgres under DATA_DIR when unset) and
  * applies pending migrations.
  */

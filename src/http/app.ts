@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Channel, Sink } from '../channels/contract.ts';
+import type { Sink, WebhookInbound } from '../channels/contract.ts';
 import type { Logger } from '../log.ts';
 import { withLogContext } from '../log.ts';
 import { onError } from './errors.ts';
@@ -9,7 +9,8 @@ export type AppEnv = { Variables: { requestId: string } };
 
 export interface HttpDeps {
   logger: Logger;
-  channels: Iterable<Channel>;
+  /** Every webhook module's way in, with the routes it answers. */
+  webhooks: Iterable<WebhookInbound>;
   sink: Sink;
   /** Database reachable and migrations applied. */
   ready(): Promise<boolean>;
@@ -56,12 +57,8 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
   });
 
-  for (const channel of deps.channels) {
-    if (!channel.handleWebhook || !channel.webhooks) continue;
-    const handle = channel.handleWebhook.bind(channel);
-    for (const route of channel.webhooks) {
-      app.on(route.method, route.path, (c) => handle(c.req.raw, deps.sink));
-    }
+  for (const inbound of deps.webhooks) {
+    for (const route of inbound.routes) app.on(route.method, route.path, (c) => inbound.handle(c.req.raw, deps.sink));
   }
   for (const add of deps.routes ?? []) add(app);
 

@@ -1,9 +1,9 @@
 import { PgBoss, type Db as IDatabase, type Job, type SendOptions, type WorkOptions } from 'pg-boss';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { QUEUE_OPTIONS, type QueueName } from './queues.ts';
+import { QUEUE_OPTIONS, QUEUES, deliveryQueueThrough, type QueueName } from './queues.ts';
 
-export { QUEUES, type QueueName } from './queues.ts';
+export { QUEUES, deliveryQueueThrough, type QueueName } from './queues.ts';
 
 /**
  * pg-boss over our postgres.js connection or transaction: a job sent through it commits or
@@ -28,6 +28,10 @@ export interface Jobs {
   send(db: Db, queue: QueueName, data: object, options?: Omit<SendOptions, 'db'>): Promise<string | null>;
   /** Handles `queue`'s jobs one at a time per worker; a throw retries that job alone. */
   work<T extends object>(queue: QueueName, options: WorkOptions, handler: JobHandler<T>): Promise<void>;
+  /** Stops this instance's workers of `queue` (jobs in hand finish first). */
+  offWork(queue: QueueName): Promise<void>;
+  /** Creates the delivery queue of a channel that sends through its connection. */
+  createDeliveryQueue(channel: string): Promise<void>;
   start(): Promise<void>;
   /** Stops fetching, waits for handlers in flight (up to `timeoutMs`), closes the pool. */
   stop(timeoutMs?: number): Promise<void>;
@@ -79,6 +83,12 @@ export function createJobs(options: JobsOptions): Jobs {
           }
         }
       });
+    },
+    async offWork(queue) {
+      await boss.offWork(queue, { wait: true });
+    },
+    async createDeliveryQueue(channel) {
+      await boss.createQueue(deliveryQueueThrough(channel), QUEUE_OPTIONS[QUEUES.deliver]);
     },
     async start() {
       await boss.start();

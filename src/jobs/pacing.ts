@@ -38,6 +38,17 @@ export async function reserveSlot(db: Db, key: string, intervalMs: number, maxWa
   return { granted: false, waitMs: busy?.waitMs ?? 0 };
 }
 
+/**
+ * Takes the next slot for `key`: when it is at most `maxWaitMs` away, waits for it here and says
+ * go; otherwise reserves nothing and says how long to defer the job (the queue frees up then).
+ */
+export async function takeSlot(db: Db, key: string, intervalMs: number, maxWaitMs: number): Promise<{ ready: true } | { ready: false; deferMs: number }> {
+  const slot = await reserveSlot(db, key, intervalMs, maxWaitMs);
+  if (!slot.granted) return { ready: false, deferMs: slot.waitMs };
+  if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+  return { ready: true };
+}
+
 /** Holds every sender of `key` back for `ms` after the platform answered 429 with Retry-After. */
 export async function holdBack(db: Db, key: string, ms: number): Promise<void> {
   await db`

@@ -26,11 +26,22 @@ export const QUEUES = {
    * a warning, breach or ladder step can fall due, moved whenever the ticket changes.
    */
   slaTimer: 'sla.timer',
+  /** Posts an operator notice (a login QR code, a lost session) and its recovery in Slack. */
+  operatorNotice: 'slack.operator-notice',
 } as const;
 
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+/**
+ * Delivery for a channel whose client lives only where its connection is held (a linked
+ * device, a gateway session): a queue of its own, worked only by the instance holding the
+ * connection, so a reply is sent once, by the holder, whichever instance queued it.
+ */
+export function deliveryQueueThrough(channel: string): `outbound.deliver-through.${string}` {
+  return `outbound.deliver-through.${channel}`;
+}
 
-export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof deliveryQueueThrough>;
+
+export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Queue, 'name'>> = {
   [QUEUES.deliver]: {
     policy: 'stately',
     // Retries here are only for our own crashes (database down); send failures are retried
@@ -52,6 +63,14 @@ export const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, 'name'>> = {
     retryDelayMax: 300,
     expireInSeconds: 300,
     notify: true,
+  },
+  [QUEUES.operatorNotice]: {
+    policy: 'standard',
+    retryLimit: 50,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
   },
   [QUEUES.slackEvent]: {
     policy: 'standard',

@@ -1,5 +1,8 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
-import type { IdentityKind } from '../channels/contract.ts';
+
+/** Identity kinds: SMS and both WhatsApp channels share `phone`, so one number is one contact. */
+export const IDENTITY_KINDS = ['phone', 'email', 'telegram', 'discord', 'api'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /**
  * Normalises a phone number to E.164. Accepts what the platforms send (`+15550001111`,

@@ -12,8 +12,14 @@ export function hmacSha256Hex(secret: string, body: string | Uint8Array): string
   return createHmac('sha256', secret).update(body).digest('hex');
 }
 
-/** Checks `Authorization: Bearer <token>` against the expected token, in constant time. */
-export function bearerMatches(header: string | null | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match !== null && safeEqual(match[1]!, token);
+/**
+ * Why `request` does not carry `Authorization: Bearer <token>` (compared in constant time), or
+ * undefined when it does. `hint` names the token for whoever has to fix it (`API_CHANNEL_TOKEN`);
+ * each surface turns a reason into its own 401.
+ */
+export function verifyBearer(request: Request, token: string, hint: string): string | undefined {
+  const header = request.headers.get('authorization');
+  if (!header) return `missing Authorization: Bearer <${hint}>`;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match !== null && safeEqual(match[1]!, token) ? undefined : `wrong bearer token (not ${hint})`;
 }

@@ -1,4 +1,17 @@
-import { ChannelInputError } from '../channels/contract.ts';
+/**
+ * A well-authenticated request whose content is wrong: answered 4xx with the message. The
+ * channel contract re-exports it for adapters; the body readers below throw it (413).
+ */
+export class ChannelInputError extends Error {
+  override readonly name = 'ChannelInputError';
+  readonly status: 400 | 413 | 415 | 422;
+  readonly field: string | undefined;
+  constructor(message: string, options: { status?: 400 | 413 | 415 | 422; field?: string } = {}) {
+    super(message);
+    this.status = options.status ?? 400;
+    this.field = options.field;
+  }
+}
 
 /** The largest request body any webhook accepts, unless it says otherwise. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -81,7 +81,8 @@ async function raise(tx: Tx, ticket: SlaTicket, state: SlaState, due: SlaAlert[]
     const notice = noticeFor(alert, cycle, now);
     if (!notice) continue;
     if (notice.escalate) level = (await raiseEscalation(tx, ticket.id, now)).escalationLevel;
-    record(ticket, notice.kind, 'sla', notice.kind === 'sla-breach' ? { ...notice.data, level } : notice.data);
+    if (notice.kind === 'sla-breach') record(ticket, notice.kind, 'sla', { ...notice.data, level });
+    else record(ticket, notice.kind, 'sla', notice.data);
   }
   return raised;
 }

@@ -1,7 +1,7 @@
 /**
  * The SLA engine (product.md §5). The pure core (policy, calendar, clock, alerts, facts) has no
  * database, no Slack and no wall clock; the engine wires it:
- * 1. At start-up `parseSlaPolicy(env)` (problems go into the one `ConfigError`, src/config.ts)
+ * 1. At start-up `parseSlaPolicy(reader)` (problems go into the one `ConfigError`, src/config.ts)
  *    and `calendarFor(policy)`; `slaModule` is in `CORE_MODULES` (src/app.ts).
  * 2. Whenever a ticket's facts change (customer message, reply sent, status, priority) its
  *    observer re-evaluates the ticket inside that change (`evaluateTicket`, engine.ts): facts
@@ -18,7 +18,7 @@ export { alertKey, alertsDue, earliestDue, nextTimer, type SlaAlert } from './al
 export { businessHours, calendarFor, calendarHours, type Calendar } from './calendar.ts';
 export { computeSla, currentCycles, type AlertKind, type CycleState, type Mark, type SlaCycle, type SlaInput, type SlaState } from './clock.ts';
 export { factFromMessage, type MessageForSla, type TicketFact } from './facts.ts';
-export { DEFAULT_TARGETS, DEFAULT_WARN_AT, parseSlaPolicy, policyFingerprint, type ParsedSlaPolicy } from './policy.ts';
+export { DEFAULT_TARGETS, DEFAULT_WARN_AT, parseSlaPolicy, policyFingerprint } from './policy.ts';
 export {
   METRICS,
   PRIORITIES,
@@ -35,4 +35,4 @@ export {
 } from './types.ts';
 export { slaModule } from './module.ts';
 export { evaluateTicket, type Evaluation, type SlaEngine } from './engine.ts';
-export type { SlaTarget } from './sla-sql.ts';
+export { findSlaTargets, type SlaTarget } from './sla-sql.ts';

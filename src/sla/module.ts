@@ -5,7 +5,7 @@
  */
 import type { ModuleFactory } from '../modules.ts';
 import type { Tx } from '../db/index.ts';
-import type { TicketEvent } from '../tickets/index.ts';
+import type { EventKind, TicketEvent } from '../tickets/index.ts';
 import { calendarFor } from './calendar.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
 import { policyFingerprint } from './policy.ts';
@@ -22,7 +22,7 @@ const BATCH_SIZE = 50;
 
 // A delivery report counts too: a reply the platform only queued at first counts once it is
 // reported sent, and one reported failed stops counting.
-const FACT_KINDS = new Set(['created', 'status', 'priority', 'reply-sent', 'delivery']);
+const FACT_KINDS = new Set<EventKind>(['created', 'status', 'priority', 'reply-sent', 'delivery']);
 
 /** Whether an event may change what the SLA clock knows about its ticket. */
 function changesFacts(event: TicketEvent): boolean {

@@ -1,13 +1,13 @@
 /**
  * The SLA policy from the environment: targets per priority merged over defaults, the warning
  * share, business hours, the escalation ladder and the urgent mention. Every bad part becomes
- * a problem naming its variable and the part; `src/config.ts` gathers them into one
- * `ConfigError`. A bad variable leaves its default in the returned policy.
+ * a problem naming its variable and the part, recorded on the one `EnvReader` whose problems
+ * `src/config.ts` throws as one `ConfigError`. A bad variable leaves its default in the policy.
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import type { ConfigProblem } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
+import type { EnvReader } from '../shared/env.ts';
 import { businessHoursSchema, ladderSchema, mention, quote, targetsSchema } from './policy-schema.ts';
 import { METRICS, PRIORITIES, type BusinessHours, type Priority, type SlaPolicy, type Targets } from './types.ts';
 
@@ -26,48 +26,29 @@ export const DEFAULT_TARGETS: Readonly<Record<Priority, Readonly<Targets>>> = {
 /** product.md §5: warn at three quarters of the target. */
 export const DEFAULT_WARN_AT = 0.75;
 
-export interface ParsedSlaPolicy {
-  policy: SlaPolicy;
-  problems: ConfigProblem[];
-}
-
-/** Builds the SLA policy from `SLA_*` variables, with every problem found (empty when valid). */
-export function parseSlaPolicy(env: Record<string, string | undefined>): ParsedSlaPolicy {
-  const problems: ConfigProblem[] = [];
-  const read = <T>(variable: string, parse: (text: string) => T | undefined): T | undefined => {
-    const text = env[variable]?.trim();
-    if (!text) return undefined;
-    return parse(text);
+/**
+ * Builds the SLA policy from `SLA_*` variables; every bad part is a problem recorded on the
+ * reader, and leaves its default in the policy.
+ */
+export function parseSlaPolicy(env: EnvReader): SlaPolicy {
+  const json = <S extends z.ZodType>(variable: string, schema: S): z.output<S> | undefined => {
+    const value = env.json(variable);
+    if (value === undefined) return undefined;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    // Each message names the part and quotes its value; the whole JSON would only bury it.
+    for (const issue of result.error.issues) env.problem(variable, describe(issue), { quote: false });
+    return undefined;
   };
-  const json = <S extends z.ZodType>(variable: string, schema: S) =>
-    read(variable, (text) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        problems.push({ variable, message: `is not valid JSON (${(error as Error).message})` });
-        return undefined;
-      }
-      const result = schema.safeParse(value);
-      if (result.success) return result.data as z.output<S>;
-      for (const issue of result.error.issues) problems.push({ variable, message: describe(issue) });
-      return undefined;
-    });
-
-  const policy: SlaPolicy = {
+  const warnAt = env.text('SLA_WARN_AT');
+  const urgentMention = env.text('SLA_URGENT_MENTION');
+  return {
     targets: mergeTargets(json('SLA_TARGETS', targetsSchema)),
-    warnAt: read('SLA_WARN_AT', (text) => parseShare(text, problems)) ?? DEFAULT_WARN_AT,
+    warnAt: (warnAt === undefined ? undefined : parseShare(warnAt, env)) ?? DEFAULT_WARN_AT,
     businessHours: (json('SLA_BUSINESS_HOURS', businessHoursSchema) as BusinessHours | undefined) ?? null,
-    ladder: orderLadder(json('SLA_LADDER', ladderSchema) ?? [], problems),
-    urgentMention:
-      read('SLA_URGENT_MENTION', (text) => {
-        const result = mention.safeParse(text);
-        if (result.success) return result.data;
-        problems.push({ variable: 'SLA_URGENT_MENTION', message: result.error.issues[0]!.message });
-        return undefined;
-      }) ?? null,
+    ladder: orderLadder(json('SLA_LADDER', ladderSchema) ?? [], env),
+    urgentMention: (urgentMention === undefined ? undefined : parseMention(urgentMention, env)) ?? null,
   };
-  return { policy, problems };
 }
 
 /** A short stable digest of a policy, so the engine can tell when timers need rescheduling. */
@@ -101,23 +82,30 @@ function mergeTargets(input: z.output<typeof targetsSchema> | undefined): Record
 }
 
 /** `0.75` or `75%`, strictly between 0 and 1. */
-function parseShare(text: string, problems: ConfigProblem[]): number | undefined {
+function parseShare(text: string, env: EnvReader): number | undefined {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text);
   const share = match ? Number(match[1]) / (match[2] ? 100 : 1) : Number.NaN;
   if (share > 0 && share < 1) return share;
-  problems.push({
-    variable: 'SLA_WARN_AT',
-    message: `${quote(text)} is not a share of the target: write a number between 0 and 1 (0.75) or a percentage (75%)`,
-  });
-  return undefined;
+  return env.problem(
+    'SLA_WARN_AT',
+    `${quote(text)} is not a share of the target: write a number between 0 and 1 (0.75) or a percentage (75%)`,
+    { quote: false },
+  );
+}
+
+/** A Slack mention (`<@U…>`, `<!subteam^…>`, `<!here>`) that notifies someone. */
+function parseMention(text: string, env: EnvReader): string | undefined {
+  const result = mention.safeParse(text);
+  if (result.success) return result.data;
+  return env.problem('SLA_URGENT_MENTION', result.error.issues[0]!.message, { quote: false });
 }
 
 /** Sorts ladder steps by delay; two steps at one delay would mention twice at once. */
-function orderLadder(steps: Array<{ after: number; mention: string }>, problems: ConfigProblem[]) {
+function orderLadder(steps: Array<{ after: number; mention: string }>, env: EnvReader) {
   const ladder = steps.map((step) => ({ afterMs: step.after, mention: step.mention })).sort((a, b) => a.afterMs - b.afterMs);
   for (let i = 1; i < ladder.length; i += 1) {
     if (ladder[i]!.afterMs === ladder[i - 1]!.afterMs) {
-      problems.push({ variable: 'SLA_LADDER', message: `two steps after the same delay (${formatDuration(ladder[i]!.afterMs)})` });
+      env.problem('SLA_LADDER', `two steps after the same delay (${formatDuration(ladder[i]!.afterMs)})`, { quote: false });
       return [];
     }
   }

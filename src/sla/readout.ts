@@ -9,6 +9,7 @@ import { factFromMessage, type TicketFact } from './facts.ts';
 import type { FactRow, SlaSummary, SlaTarget } from './sla-sql.ts';
 import { PRIORITIES, STATUSES, type Priority, type Status } from './types.ts';
 import type { DeliveryState } from '../channels/contract.ts';
+import type { EventData } from '../tickets/index.ts';
 
 const isPriority = (v: string | null): v is Priority => (PRIORITIES as readonly (string | null)[]).includes(v);
 const isStatus = (v: string | null): v is Status => (STATUSES as readonly (string | null)[]).includes(v);
@@ -75,11 +76,10 @@ export function sameSummary(a: SlaSummary, b: SlaSummary): boolean {
 }
 
 /** An event to record for an alert; `escalate` says the breach raises the escalation level first. */
-export interface AlertNotice {
-  kind: 'sla-warning' | 'sla-breach' | 'sla-ladder';
-  data: Record<string, unknown>;
-  escalate: boolean;
-}
+export type AlertNotice =
+  | { kind: 'sla-warning'; data: EventData['sla-warning']; escalate: boolean }
+  | { kind: 'sla-breach'; data: Omit<EventData['sla-breach'], 'level'>; escalate: boolean }
+  | { kind: 'sla-ladder'; data: EventData['sla-ladder']; escalate: boolean };
 
 /** Whether an alert is worth a post: its cycle still unmet and no later mark due with it. */
 export const isPosted = (alert: SlaAlert) => alert.live && !alert.superseded;

@@ -3,14 +3,12 @@
  * the summary columns it keeps on tickets, and the reads that turn a ticket into facts.
  */
 import type { Db } from '../db/index.ts';
+import type { TicketSlaTarget } from '../tickets/index.ts';
 import type { Metric } from './types.ts';
 
-/** One live target as the ticket API shows it. */
-export interface SlaTarget {
+/** One live target as the ticket API shows it (`TicketView.sla`). */
+export interface SlaTarget extends TicketSlaTarget {
   metric: Metric;
-  dueAt: string | null;
-  paused: boolean;
-  breachedAt: string | null;
 }
 
 /** A ticket as the engine reads it, locked, with its timer and the alerts already recorded. */

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ChannelName } from '../channels/contract.ts';
+import type { ChannelName, KnownChannelName } from '../channels/contract.ts';
 import type { Priority, Status, Ticket } from '../tickets/index.ts';
 import { clip, escapeMrkdwn, quote, slackDate } from './text.ts';
 
@@ -32,7 +32,7 @@ export const CARD_ACTIONS = {
   sendTemplate: 'ticket.send-template',
 } as const;
 
-export const CHANNEL_LABELS: Record<ChannelName, { label: string; emoji: string }> = {
+const CHANNEL_LABELS: Record<KnownChannelName, { label: string; emoji: string }> = {
   api: { label: 'API', emoji: ':electric_plug:' },
   sms: { label: 'SMS', emoji: ':speech_balloon:' },
   whatsapp: { label: 'WhatsApp', emoji: ':iphone:' },
@@ -41,6 +41,11 @@ export const CHANNEL_LABELS: Record<ChannelName, { label: string; emoji: string 
   discord: { label: 'Discord', emoji: ':video_game:' },
   email: { label: 'Email', emoji: ':email:' },
 };
+
+/** How a channel is named on cards; a module's own channel goes by its name. */
+export function channelLabel(channel: ChannelName): { label: string; emoji: string } {
+  return CHANNEL_LABELS[channel as KnownChannelName] ?? { label: channel, emoji: ':speech_balloon:' };
+}
 
 const PRIORITY_EMOJI: Record<Priority, string> = { low: ':white_circle:', normal: ':large_blue_circle:', high: ':large_orange_circle:', urgent: ':red_circle:' };
 const STATUS_LABEL: Record<Status, string> = { new: 'New', open: 'Open', pending: 'Pending (waiting on the customer)', resolved: 'Resolved', closed: 'Closed' };
@@ -73,7 +78,7 @@ export function metricLabel(metric: string | null): string {
 /** The card, a pure function of the ticket: re-rendered whole on every change. */
 export function ticketCard(input: CardInput): Card {
   const { ticket, contact } = input;
-  const channel = CHANNEL_LABELS[ticket.channel];
+  const channel = channelLabel(ticket.channel);
   const who = escapeMrkdwn(contactLabel(contact));
   const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(contact.address)}\`` : ''}`;
   const said = input.firstMessage?.trim() ? quote(escapeMrkdwn(clip(input.firstMessage.trim(), FIRST_MESSAGE_CHARS))) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;

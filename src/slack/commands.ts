@@ -2,7 +2,7 @@ import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Ticket, Tickets, TicketView } from '../tickets/index.ts';
-import { CHANNEL_LABELS } from './card.ts';
+import { channelLabel } from './card.ts';
 import { helpText, parseTicketCommand, type ListFilter } from './command-parse.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
@@ -123,9 +123,9 @@ async function slaAnswer(deps: CommandDeps): Promise<string> {
 }
 
 function showAnswer(view: TicketView): string {
-  const channel = CHANNEL_LABELS[view.channel as keyof typeof CHANNEL_LABELS];
+  const channel = channelLabel(view.channel);
   const contact = view.contact.name ?? view.contact.identities[0]?.address ?? 'customer';
-  const head = `*#${view.number}* · ${channel?.emoji ?? ''} ${channel?.label ?? view.channel} · *${escapeMrkdwn(contact)}*`;
+  const head = `*#${view.number}* · ${channel.emoji} ${channel.label} · *${escapeMrkdwn(contact)}*`;
   const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}`;
   const last = view.messages.slice(-5).map((m) => {
     const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';

@@ -1,4 +1,4 @@
-import type { ConfigProblem } from '../errors.ts';
+import type { EnvReader } from '../shared/env.ts';
 
 /** Everything the Slack workspace needs, parsed once at start-up from SLACK_* variables. */
 export interface SlackConfig {
@@ -22,8 +22,6 @@ export interface SlackConfig {
 /** On with its configuration, or off with the variables it lacks. */
 export type SlackSettings = { enabled: true; config: SlackConfig } | { enabled: false; missing: string[] };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
 // Ids, not names: events name channels by id, and a thread is found by (channel id, ts).
@@ -33,34 +31,24 @@ const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 /**
  * Reads the SLACK_* variables. Slack is on when SLACK_BOT_TOKEN is set with either
  * SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode). Present but invalid
- * values are problems naming the variable, whether or not Slack ends up on.
+ * values are problems recorded on the reader, naming the variable, whether or not Slack ends
+ * up on. Tokens and the secret are never quoted (src/config.ts SECRET_VARIABLES).
  */
-export function parseSlackConfig(env: Env): { settings: SlackSettings; problems: ConfigProblem[] } {
-  const problems: ConfigProblem[] = [];
-  const value = (name: string) => {
-    const text = env[name]?.trim();
-    return text ? text : undefined;
-  };
-  const problem = (variable: string, message: string) => void problems.push({ variable, message });
-
+export function parseSlackConfig(env: EnvReader): SlackSettings {
   // Token kinds: https://docs.slack.dev/authentication/tokens
-  const botToken = value('SLACK_BOT_TOKEN');
-  if (botToken && !botToken.startsWith('xoxb-')) problem('SLACK_BOT_TOKEN', 'must be a bot token starting with xoxb-');
-  const appToken = value('SLACK_APP_TOKEN');
-  if (appToken && !appToken.startsWith('xapp-')) problem('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (with the connections:write scope)');
-  const signingSecret = value('SLACK_SIGNING_SECRET');
-  if (signingSecret && /\s/.test(signingSecret)) problem('SLACK_SIGNING_SECRET', 'must not contain spaces');
+  const botToken = env.text('SLACK_BOT_TOKEN');
+  if (botToken && !botToken.startsWith('xoxb-')) env.problem('SLACK_BOT_TOKEN', 'must be a bot token starting with xoxb-');
+  const appToken = env.text('SLACK_APP_TOKEN');
+  if (appToken && !appToken.startsWith('xapp-')) env.problem('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (with the connections:write scope)');
+  const signingSecret = env.text('SLACK_SIGNING_SECRET');
+  if (signingSecret && /\s/.test(signingSecret)) env.problem('SLACK_SIGNING_SECRET', 'must not contain spaces');
 
-  let apiUrl = DEFAULT_SLACK_API_URL;
-  const apiText = value('SLACK_API_URL');
-  if (apiText) {
-    if (isHttpUrl(apiText)) apiUrl = apiText.endsWith('/') ? apiText : `${apiText}/`;
-    else problem('SLACK_API_URL', `must be an http:// or https:// URL (got "${apiText}")`);
-  }
+  const apiBase = env.url('SLACK_API_URL');
+  const apiUrl = apiBase === undefined ? DEFAULT_SLACK_API_URL : `${apiBase}/`;
 
   const channel = (name: string) => {
-    const id = value(name);
-    if (id && !CHANNEL_ID.test(id)) problem(name, `must be a channel id like C0123456789, not a name (got "${id}"); find it in the channel's details`);
+    const id = env.text(name);
+    if (id && !CHANNEL_ID.test(id)) env.problem(name, `must be a channel id like C0123456789, not a name (got "${id}"); find it in the channel's details`);
     return id;
   };
   const triageChannel = channel('SLACK_TRIAGE_CHANNEL');
@@ -68,26 +56,13 @@ export function parseSlackConfig(env: Env): { settings: SlackSettings; problems:
 
   // Slack: "generally allows one message per second per channel". Only a proxy or an emulator
   // without that limit has a reason to change it. https://docs.slack.dev/apis/web-api/rate-limits
-  const rateText = value('SLACK_POST_RATE');
-  const postsPerSecond = rateText === undefined ? 1 : Number(rateText);
-  if (!(Number.isFinite(postsPerSecond) && postsPerSecond > 0)) problem('SLACK_POST_RATE', `"${rateText}" is not a positive number of posts per second`);
+  const postsPerSecond = env.number('SLACK_POST_RATE', { fallback: 1, positive: true, what: 'a positive number of posts per second' });
 
-  const notePrefix = env.SLACK_NOTE_PREFIX === undefined || env.SLACK_NOTE_PREFIX.trim() === '' ? 'note:' : env.SLACK_NOTE_PREFIX.trim();
+  const notePrefix = env.text('SLACK_NOTE_PREFIX') ?? 'note:';
 
   if (!botToken || (!signingSecret && !appToken)) {
     const missing = [...(botToken ? [] : ['SLACK_BOT_TOKEN']), ...(signingSecret || appToken ? [] : ['SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'])];
-    return { settings: { enabled: false, missing }, problems };
+    return { enabled: false, missing };
   }
-  return {
-    settings: { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix, postsPerSecond } },
-    problems,
-  };
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    return false;
-  }
+  return { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix, postsPerSecond } };
 }

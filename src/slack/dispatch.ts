@@ -3,6 +3,7 @@ import type { Sql } from '../db/index.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import { acceptEvent } from './events.ts';
+import { readSlackDelivery } from './payloads.ts';
 
 /** What to acknowledge a delivery with: nothing, a text, or a JSON body (a command's answer, a modal's errors). */
 export type Ack = undefined | string | Record<string, unknown>;
@@ -11,18 +12,26 @@ export type Ack = undefined | string | Record<string, unknown>;
 export type Dispatch = (body: Record<string, unknown>, retry?: { num?: number; reason?: string }) => Promise<Ack>;
 
 /**
- * One entry for both transports (HTTP and Socket Mode): url_verification is answered,
- * events are stored durably then acknowledged (their work runs in a job), and commands and
- * interactions go to Bolt's listeners, which acknowledge with their answer.
+ * One entry for both transports (HTTP and Socket Mode): the delivery's shape is checked first
+ * (a wrong one is a 400 naming the field), url_verification is answered, events are stored
+ * durably then acknowledged (their work runs in a job), commands and interactions go to Bolt's
+ * listeners, which acknowledge with their answer, and kinds nothing listens for are acknowledged.
  */
 export function createDispatch(deps: { sql: Sql; jobs: Jobs; bolt: App; logger: Logger }): Dispatch {
   return async (body, retry) => {
-    if (body.type === 'url_verification') return { challenge: String(body.challenge ?? '') };
-    if (body.type === 'event_callback') {
-      await acceptEvent(deps, body);
-      return undefined;
+    const delivery = readSlackDelivery(body);
+    switch (delivery.kind) {
+      case 'url_verification':
+        return { challenge: delivery.challenge };
+      case 'event':
+        await acceptEvent(deps, delivery.eventId, delivery.event);
+        return undefined;
+      case 'bolt':
+        return processWithBolt(deps.bolt, deps.logger, delivery.body, retry);
+      case 'ignored':
+        deps.logger.debug({ type: delivery.type }, 'slack delivery acknowledged: nothing listens for it');
+        return undefined;
     }
-    return processWithBolt(deps.bolt, deps.logger, body, retry);
   };
 }
 

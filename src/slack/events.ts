@@ -1,5 +1,4 @@
 import type { webApi } from '@slack/bolt';
-import { ChannelInputError } from '../channels/contract.ts';
 import type { Sql } from '../db/index.ts';
 import { QUEUES, type Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
@@ -8,6 +7,7 @@ import type { Tickets } from '../tickets/index.ts';
 import type { SlackConfig } from './config.ts';
 import { downloadSlackFiles, type SlackFileRef } from './files.ts';
 import { publishHome } from './home.ts';
+import { checkSlackEvent } from './payloads.ts';
 import { errorLine } from './responder.ts';
 import { findAuthoredMessage, findTicketByThread, forgetOldEvents, queueItems, rememberEvent } from './slack-sql.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -35,20 +35,17 @@ interface MessageEvent {
 const AGENT_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
 
 /**
- * Takes an Events API callback: stores its event_id and queues its job in one transaction,
- * and only then is it acknowledged. A retry of the same event_id stores nothing. Events we
- * never act on are acknowledged without storing anything.
+ * Takes an Events API callback's event (its shape checked by readSlackDelivery): stores its
+ * event_id and queues its job in one transaction, and only then is it acknowledged. A retry of
+ * the same event_id stores nothing. Events we never act on are acknowledged without storing
+ * anything; one we act on is checked for the fields its job reads first.
  */
-export async function acceptEvent(deps: { sql: Sql; jobs: Jobs }, envelope: Json): Promise<void> {
-  const event = envelope.event as Json | undefined;
-  const eventId = envelope.event_id;
-  if (typeof eventId !== 'string' || !eventId || typeof event !== 'object' || event === null || typeof event.type !== 'string') {
-    throw new ChannelInputError('an event_callback needs event_id and event');
-  }
+export async function acceptEvent(deps: { sql: Sql; jobs: Jobs }, eventId: string, event: Json): Promise<void> {
   if (!wanted(event)) return;
+  const checked = checkSlackEvent(event);
   await deps.sql.begin(async (tx) => {
     if (!(await rememberEvent(tx, eventId))) return;
-    await deps.jobs.send(tx, QUEUES.slackEvent, { eventId, event });
+    await deps.jobs.send(tx, QUEUES.slackEvent, { eventId, event: checked });
   });
 }
 

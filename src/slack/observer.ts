@@ -1,6 +1,6 @@
 import type { Tx } from '../db/index.ts';
 import type { Jobs } from '../jobs/index.ts';
-import type { TicketEvent, TicketObserver } from '../tickets/index.ts';
+import type { EventOf, TicketEvent, TicketObserver } from '../tickets/index.ts';
 import { ensureCards, queueItems, queueMessages, type NewOutboxItem } from './slack-sql.ts';
 import { slackDate } from './text.ts';
 import { slaLateText, slaWarningText } from './thread-posts.ts';
@@ -20,11 +20,11 @@ export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): Tick
     const ticketIds = [...byTicket.keys()];
     await ensureCards(tx, ticketIds, deps.triageChannel);
 
-    const messages = events.filter((e) => e.kind === 'message' && typeof e.data.messageId === 'string');
+    const messages = events.filter((e): e is EventOf<'message'> => e.kind === 'message');
     if (messages.length > 0) {
       const onCard = ticketIds.filter((id) => byTicket.get(id)!.some((e) => e.kind === 'created'));
-      const offers = messages.filter((e) => e.data.offer === 'template').map((e) => e.data.messageId as string);
-      await queueMessages(tx, messages.map((e) => e.data.messageId as string), onCard, offers);
+      const offers = messages.filter((e) => e.data.offer === 'template').map((e) => e.data.messageId);
+      await queueMessages(tx, messages.map((e) => e.data.messageId), onCard, offers);
     }
     await queueItems(tx, await noticesOf(tx, events));
     for (const ticketId of ticketIds) await scheduleSync(deps.jobs, tx, ticketId);
@@ -35,11 +35,11 @@ export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): Tick
 async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOutboxItem[]> {
   const items: NewOutboxItem[] = [];
   for (const event of events) {
-    const { ticketId, data } = event;
-    switch (event.kind) {
+    const { ticketId, kind, data } = event;
+    switch (kind) {
       case 'reply-sent':
         // Delivery shows on the agent's own message: a reaction once the platform took it.
-        if (typeof data.messageId === 'string') items.push({ ticketId, kind: 'reaction', messageId: data.messageId, data: { name: 'white_check_mark' } });
+        items.push({ ticketId, kind: 'reaction', messageId: data.messageId, data: { name: 'white_check_mark' } });
         break;
       case 'escalated':
         items.push({ ticketId, kind: 'escalation', data: { type: 'escalated', actor: event.actor, level: data.level, reason: data.reason ?? null } });
@@ -54,10 +54,10 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         // A breach found only after its cycle ended (answered late) is for the reports and the
         // thread; paging managers about something already over would be noise.
         if (data.late) items.push({ ticketId, kind: 'note', data: { text: slaLateText(data) } });
-        else items.push({ ticketId, kind: 'escalation', data: { ...data, type: event.kind } });
+        else items.push({ ticketId, kind: 'escalation', data: { ...data, type: kind } });
         break;
       case 'sla-ladder':
-        items.push({ ticketId, kind: 'escalation', data: { ...data, type: event.kind } });
+        items.push({ ticketId, kind: 'escalation', data: { ...data, type: kind } });
         break;
     }
   }

@@ -36,39 +36,45 @@ export function slackRoutes(app: Hono<AppEnv>, deps: { signingSecret: string; di
 
 /**
  * The three shapes Slack posts: Events API JSON; a slash command's form fields; an
- * interaction's JSON in the `payload` form field.
+ * interaction's JSON in the `payload` form field. Slack never repeats a form field, so a
+ * repeated one (two `user_id`s, two `payload`s) is refused rather than one of them picked.
  * https://docs.slack.dev/interactivity/handling-user-interaction#payloads
  */
 export function parseSlackBody(contentType: string | undefined, raw: string): Record<string, unknown> {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') {
-    const body = parseJson(raw);
-    if (typeof body.type !== 'string') throw new ChannelInputError('not a Slack event: no type');
+    const body = parseJson(raw, 'body');
+    if (typeof body.type !== 'string') throw new ChannelInputError('type: not a Slack event: no type', { field: 'type' });
     return body;
   }
   if (type === 'application/x-www-form-urlencoded') {
     const form = new URLSearchParams(raw);
+    const keys = [...form.keys()];
+    const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+    if (repeated !== undefined) throw new ChannelInputError(`${repeated}: given more than once`, { field: repeated });
     const payload = form.get('payload');
     if (payload !== null) {
-      const body = parseJson(payload);
-      if (typeof body.type !== 'string') throw new ChannelInputError('not a Slack interaction: no type');
+      const body = parseJson(payload, 'payload');
+      if (typeof body.type !== 'string') throw new ChannelInputError('type: not a Slack interaction: no type', { field: 'type' });
       return body;
     }
     const fields = Object.fromEntries(form);
-    if (typeof fields.command !== 'string' || !fields.command.startsWith('/')) throw new ChannelInputError('not a Slack command or interaction');
+    if (typeof fields.command !== 'string' || !fields.command.startsWith('/')) {
+      throw new ChannelInputError('command: not a Slack command or interaction', { field: 'command' });
+    }
     return fields;
   }
   throw new ChannelInputError(`unsupported content type ${type || '(none)'}`, { status: 415 });
 }
 
-function parseJson(text: string): Record<string, unknown> {
+function parseJson(text: string, field: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ChannelInputError('body is not valid JSON');
+    throw new ChannelInputError(`${field} is not valid JSON`, { field });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ChannelInputError('body is not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ChannelInputError(`${field} is not a JSON object`, { field });
   return value as Record<string, unknown>;
 }
 

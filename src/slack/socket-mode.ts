@@ -1,6 +1,8 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.ts';
+import { backoffDelay } from '../shared/backoff.ts';
+import { ChannelInputError } from '../shared/http.ts';
 import type { Dispatch } from './dispatch.ts';
 import { boltLogger } from './slack-api.ts';
 
@@ -10,7 +12,8 @@ export interface SocketModeTransport {
   stop(): Promise<void>;
 }
 
-// After a failed start (Slack down, a network error), try again after 1 s, doubling to a minute.
+// After a failed start (Slack down, a network error), try again after 1 s, doubling to a minute,
+// with jitter: every instance keeps its own connection, and they should not all retry at once.
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
@@ -41,6 +44,12 @@ export function createSocketMode(deps: { appToken: string; clientOptions: webApi
       });
       await envelope.ack(typeof answer === 'string' ? { text: answer } : answer);
     } catch (error) {
+      if (error instanceof ChannelInputError) {
+        // Malformed: delivering it again would not make it well-formed.
+        log.warn({ err: error.message, field: error.field, type: envelope.type }, 'slack envelope refused as malformed; acknowledged');
+        await envelope.ack().catch(() => {});
+        return;
+      }
       log.error({ err: error, type: envelope.type }, 'slack envelope failed; not acknowledged');
     }
   });
@@ -49,19 +58,18 @@ export function createSocketMode(deps: { appToken: string; clientOptions: webApi
   let stopped = false;
   let wake: (() => void) | undefined;
   async function connect(): Promise<void> {
-    let delay = RETRY_MIN_MS;
-    while (!stopped) {
+    for (let attempt = 1; !stopped; attempt += 1) {
       try {
         await client.start();
         return;
       } catch (error) {
         if (stopped) return;
+        const delay = backoffDelay({ attempt, baseMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
         log.error({ err: error, retryInMs: delay }, 'slack socket mode could not connect; retrying');
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, delay);
         });
-        delay = Math.min(RETRY_MAX_MS, delay * 2);
       }
     }
   }

@@ -3,9 +3,10 @@ import type { webApi } from '@slack/bolt';
 import type { Db, Sql } from '../db/index.ts';
 import type { FileStore } from '../files/store.ts';
 import { QUEUES, type Jobs } from '../jobs/index.ts';
-import { holdBack, reserveSlot } from '../jobs/pacing.ts';
+import { holdBack, takeSlot } from '../jobs/pacing.ts';
 import type { Logger } from '../log.ts';
-import { CHANNEL_LABELS, ticketCard } from './card.ts';
+import { backoffDelay } from '../shared/backoff.ts';
+import { channelLabel, ticketCard } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { classifySlackError, type SlackFailure } from './slack-api.ts';
 import { cardSource, completeItems, forgetCard, leaseCard, pendingItems, recordCardPosted, recordCardRendered, releaseCard, type CardRow } from './slack-sql.ts';
@@ -102,7 +103,7 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
     }
   }
 
-  const speaker: Speaker = { label: card.customer, emoji: CHANNEL_LABELS[card.ticketChannel].emoji, ticket: card.number };
+  const speaker: Speaker = { label: card.customer, emoji: channelLabel(card.ticketChannel).emoji, ticket: card.number };
   const started = Date.now();
   for (;;) {
     const items = await pendingItems(deps.sql, card.ticketId, BATCH);
@@ -218,10 +219,8 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
  * 429 is the exception. https://docs.slack.dev/apis/web-api/rate-limits#special-rate-limits
  */
 async function pace(deps: SyncDeps, channel: string): Promise<{ kind: 'wait'; ms: number } | undefined> {
-  const slot = await reserveSlot(deps.sql, `slack:${channel}`, 1000 / deps.config.postsPerSecond, MAX_PACING_WAIT_MS);
-  if (!slot.granted) return { kind: 'wait', ms: Math.max(50, slot.waitMs) };
-  if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
-  return undefined;
+  const slot = await takeSlot(deps.sql, `slack:${channel}`, 1000 / deps.config.postsPerSecond, MAX_PACING_WAIT_MS);
+  return slot.ready ? undefined : { kind: 'wait', ms: Math.max(50, slot.deferMs) };
 }
 
 async function failed(deps: SyncDeps, log: Logger, card: CardRow, failure: SlackFailure, channel?: string): Promise<RunResult> {
@@ -232,7 +231,7 @@ async function failed(deps: SyncDeps, log: Logger, card: CardRow, failure: Slack
     return { kind: 'failed', ms: failure.retryAfterMs, failures: card.failures, reason: failure.reason };
   }
   const failures = card.failures + 1;
-  const ms = Math.min(BACKOFF_MAX_MS, Math.round(BACKOFF_BASE_MS * 2 ** (failures - 1) * (0.8 + Math.random() * 0.4)));
+  const ms = backoffDelay({ attempt: failures, baseMs: BACKOFF_BASE_MS, maxMs: BACKOFF_MAX_MS });
   if (failure.kind === 'refused') log.error({ code: failure.code, failures, retryInMs: ms }, 'slack refused a call; will retry (check the app configuration)');
   else log.warn({ reason: failure.reason, failures, retryInMs: ms }, 'slack call failed; will retry');
   return { kind: 'failed', ms, failures, reason: failure.reason };

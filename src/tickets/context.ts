@@ -5,7 +5,8 @@ import type { Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
 import { insertEvents } from './events-sql.ts';
-import type { Actor, EventKind, Ticket, TicketEvent } from './types.ts';
+import type { Actor, EventData, EventKind, Ticket, TicketEvent } from './types.ts';
+import type { SlaTargetsReader } from './view.ts';
 
 /**
  * Reacts to a committed-with-it change: called inside the transaction with every event it
@@ -37,6 +38,8 @@ export interface TicketContext {
   delivery: DeliveryOptions;
   /** A public link to a stored file, for platforms that fetch attachments by URL. */
   fileUrl?: (file: StoredFile) => string;
+  /** The SLA engine's live targets of a ticket, for its view; none shown without it. */
+  slaTargets?: SlaTargetsReader;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -46,7 +49,8 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxPacingWaitMs: 1_500,
 };
 
-export type RecordEvent = (ticket: Pick<Ticket, 'id' | 'number'>, kind: EventKind, actor: Actor, data?: Record<string, unknown>) => void;
+/** Records an event of the change: `data` is the shape its `kind` carries (EventData). */
+export type RecordEvent = <K extends EventKind>(ticket: Pick<Ticket, 'id' | 'number'>, kind: K, actor: Actor, data: EventData[K]) => void;
 
 /**
  * Runs one change in one transaction: `fn` does the writes and records events; the events
@@ -56,8 +60,10 @@ export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordE
   const at = new Date(ctx.clock.now());
   const result = await ctx.sql.begin(async (tx) => {
     const events: TicketEvent[] = [];
-    const record: RecordEvent = (ticket, kind, actor, data = {}) =>
-      events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at });
+    const record: RecordEvent = (ticket, kind, actor, data) => {
+      // An EventOf<K> for the K of this call; TypeScript cannot see it is one member of the union.
+      events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at } as TicketEvent);
+    };
     const value = await fn(tx, record, at);
     // The events' insert goes out with the observers' first statements: pipelined on the
     // transaction's connection and run in the order issued (the insert first, so observers see

@@ -1,4 +1,5 @@
 import type { ChannelName, InboundStatus } from '../channels/contract.ts';
+import { cleanInbound } from './clean.ts';
 import type { Tx } from '../db/index.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
 import { applyDeliveryReport, holdEarlyReport, lockPlatformId, takeEarlyReports } from './messages-sql.ts';
@@ -13,7 +14,8 @@ type Report = Pick<InboundStatus, 'channel' | 'externalId' | 'state' | 'error'>;
  * platform id we have not recorded yet is held until we do. A failure is told in the ticket's
  * thread with its reason.
  */
-export async function recordDeliveryReport(ctx: TicketContext, report: InboundStatus): Promise<{ updated: boolean }> {
+export async function recordDeliveryReport(ctx: TicketContext, dirty: InboundStatus): Promise<{ updated: boolean }> {
+  const report = cleanInbound(dirty);
   return change(ctx, async (tx, record, at) => {
     await lockPlatformId(tx, report.channel, report.externalId);
     const outcome = await applyReport(tx, record, at, report);

@@ -1,12 +1,13 @@
 import { ChannelSendError, type Channel, type OutboundMessage } from '../channels/contract.ts';
-import { holdBack, reserveSlot } from '../jobs/pacing.ts';
+import { holdBack, takeSlot } from '../jobs/pacing.ts';
+import { backoffDelay } from '../shared/backoff.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { change, type TicketContext } from './context.ts';
 import { applyEarlyReports } from './delivery-reports.ts';
-import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry } from './messages-sql.ts';
+import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry, threadingIds } from './messages-sql.ts';
 import { scheduleDelivery } from './replies.ts';
 import { addSystemMessage } from './system-messages.ts';
-import { findTicketById, markFirstResponse } from './tickets-sql.ts';
+import { findTicketById, markFirstResponse, moveConversation } from './tickets-sql.ts';
 import type { Identity, Message, Ticket } from './types.ts';
 
 // Long enough for one send (adapters time out well within it); if the worker dies mid-send the
@@ -19,6 +20,9 @@ const HOLD_MS = 60_000;
 // `Retry-After: 0` from becoming a busy loop.
 const RATE_LIMIT_PATIENCE_MS = 60 * 60_000;
 const MIN_RATE_LIMIT_WAIT_MS = 250;
+// A reply names this many of the conversation's platform ids (email References): enough to
+// thread in every mail client, short enough for a header line limit.
+const THREADING_IDS = 20;
 
 /**
  * The delivery job: sends the ticket's queued replies oldest first, one at a time, until none
@@ -34,7 +38,8 @@ export async function deliverTicket(ctx: TicketContext, ticketId: number): Promi
       const [head] = await ctx.sql<{ claimedUntil: Date }[]>`
         select claimed_until from messages where ticket_id = ${ticketId} and delivery = 'queued' and external_id is null
         order by seq limit 1`;
-      if (head) await scheduleDelivery(ctx, ctx.sql, ticketId, head.claimedUntil);
+      const ticket = head ? await findTicketById(ctx.sql, ticketId) : undefined;
+      if (head && ticket) await scheduleDelivery(ctx, ctx.sql, ticket, head.claimedUntil);
       return;
     }
     const outcome = await attempt(ctx, claimed);
@@ -66,14 +71,13 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   // Everything the request needs is ready before the slot is taken, so it leaves on its slot.
   const outbound = await outboundOf(ctx, ticket, identity!, message);
   if (rate) {
-    const slot = await reserveSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
-    if (!slot.granted) {
-      const until = new Date(Date.now() + slot.waitMs);
+    const slot = await takeSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
+    if (!slot.ready) {
+      const until = new Date(Date.now() + slot.deferMs);
       await deferClaim(ctx.sql, message.id, until);
-      await scheduleDelivery(ctx, ctx.sql, ticket.id, until);
+      await scheduleDelivery(ctx, ctx.sql, ticket, until);
       return 'wait';
     }
-    if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
   }
 
   try {
@@ -85,6 +89,15 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
       await markFirstResponse(tx, ticket.id, at);
       record(ticket, 'reply-sent', message.author ?? 'system', { messageId: message.id, externalId: result.externalId, attempts: message.attempts });
       await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
+      if (result.conversation && result.conversation !== ticket.conversation) {
+        // The send opened a new place for the conversation (a Discord thread): the customer's
+        // next message arrives there.
+        if (await moveConversation(tx, ticket.id, result.conversation, at)) {
+          record(ticket, 'conversation-moved', 'system', { from: ticket.conversation, to: result.conversation });
+        } else {
+          log.warn({ conversation: result.conversation }, 'the platform moved the conversation where the contact already has a ticket; kept the old key');
+        }
+      }
     });
     log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
     return 'sent';
@@ -97,7 +110,7 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
       // pacing wait is, without spending an attempt or backing off.
       const retryAt = new Date(Date.now() + Math.max(MIN_RATE_LIMIT_WAIT_MS, sendError.retryAfterMs));
       await deferClaim(ctx.sql, message.id, retryAt);
-      await scheduleDelivery(ctx, ctx.sql, ticket.id, retryAt);
+      await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
       log.info({ code: sendError.code, retryInMs: retryAt.getTime() - Date.now() }, 'rate limited; will send when the platform allows');
       return 'wait';
     }
@@ -105,7 +118,7 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
       const delay = Math.max(sendError.retryAfterMs ?? 0, backoff(ctx, message.attempts));
       const retryAt = new Date(Date.now() + delay);
       await releaseForRetry(ctx.sql, message.id, sendError.message, sendError.code ?? null, retryAt);
-      await scheduleDelivery(ctx, ctx.sql, ticket.id, retryAt);
+      await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
       log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts, retryInMs: delay }, 'send failed; will retry');
       return 'wait';
     }
@@ -163,13 +176,15 @@ async function fail(
 }
 
 function backoff(ctx: TicketContext, attempts: number): number {
-  const exponential = ctx.delivery.baseDelayMs * 2 ** Math.max(0, attempts - 1);
-  const jitter = 0.8 + Math.random() * 0.4;
-  return Math.min(ctx.delivery.maxDelayMs, Math.round(exponential * jitter));
+  return backoffDelay({ attempt: attempts, baseMs: ctx.delivery.baseDelayMs, maxMs: ctx.delivery.maxDelayMs });
 }
 
 async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity, message: Message): Promise<OutboundMessage> {
+  const threading = await threadingIds(ctx.sql, ticket.id, THREADING_IDS);
   return {
+    ...(ticket.subject ? { subject: ticket.subject } : {}),
+    ...(threading.inReplyTo ? { inReplyTo: threading.inReplyTo } : {}),
+    references: threading.references,
     id: message.id,
     ticket: ticket.number,
     to: identity.address,

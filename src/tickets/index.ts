@@ -1,5 +1,5 @@
-import type { InboundMessage, InboundStatus } from '../channels/contract.ts';
-import { QUEUES } from '../jobs/index.ts';
+import type { InboundDeletion, InboundEdit, InboundMessage, InboundStatus } from '../channels/contract.ts';
+import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import * as actions from './actions.ts';
 import type { TicketContext, TicketObserver } from './context.ts';
 import { deliverTicket } from './delivery.ts';
@@ -7,6 +7,7 @@ import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
+import { revise } from './revisions.ts';
 import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
@@ -14,8 +15,8 @@ import type { Actor } from './types.ts';
 export { DEFAULT_DELIVERY, change, type TicketContext, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
-export type { Actor, Message, Ticket, TicketEvent } from './types.ts';
-export type { TicketView } from './view.ts';
+export type { Actor, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
+export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
 export type { TicketFilter } from './tickets-sql.ts';
 export { addSystemMessage } from './system-messages.ts';
 export { scheduleDelivery } from './replies.ts';
@@ -30,6 +31,8 @@ export function createTickets(ctx: TicketContext) {
     },
     ingest: (inbound: InboundMessage) => ingest(ctx, inbound),
     recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
+    /** A customer's edit or deletion of a message they sent. */
+    revise: (event: InboundEdit | InboundDeletion) => revise(ctx, event),
     reply: (input: ReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
     /** Sends the channel's approved template (WhatsApp outside the 24-hour window). */
@@ -40,10 +43,20 @@ export function createTickets(ctx: TicketContext) {
     transition: (number: number, event: actions.AgentTransition, actor: Actor) => actions.transition(ctx, number, event, actor),
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
-    view: (number: number) => ticketView(ctx.sql, number),
+    view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */
     list: (filter: TicketFilter) => listTickets(ctx.sql, filter),
+    /**
+     * Starts delivering replies on `channel` from this instance: for a channel that sends
+     * through its connection, called while this instance holds it, and undone by `stopDelivering`.
+     */
+    async deliverThrough(channel: string): Promise<void> {
+      await ctx.jobs.work<{ ticketId: number }>(deliveryQueueThrough(channel), { localConcurrency: 2 }, (job) => deliverTicket(ctx, job.data.ticketId));
+    },
+    async stopDeliveringThrough(channel: string): Promise<void> {
+      await ctx.jobs.offWork(deliveryQueueThrough(channel));
+    },
     /** Registers this module's job handlers. */
     async work(): Promise<void> {
       await ctx.jobs.work<{ ticketId: number }>(QUEUES.deliver, { localConcurrency: 4 }, (job) => deliverTicket(ctx, job.data.ticketId));

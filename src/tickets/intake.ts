@@ -1,5 +1,6 @@
-import { IDENTITY_KIND_OF, type InboundMessage, type IngestResult } from '../channels/contract.ts';
+import { IDENTITY_KIND_OF, type ChannelName, type IdentityKind, type InboundMessage, type IngestResult, type KnownChannelName } from '../channels/contract.ts';
 import { ValidationError } from '../errors.ts';
+import { cleanInbound } from './clean.ts';
 import { normaliseAddress, normalisePhone } from '../shared/address.ts';
 import { findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
 import { change, type TicketContext } from './context.ts';
@@ -7,7 +8,7 @@ import { decide } from './lifecycle.ts';
 import { findByExternalId, insertMessage } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
 import type { Message } from './types.ts';
-import { findActiveTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
+import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
 
 /** Thrown inside the transaction when the message insert met an existing platform id. */
 class RepeatedMessage extends Error {}
@@ -16,13 +17,15 @@ const SUBJECT_LENGTH = 80;
 
 /**
  * Stores one customer message, in one transaction: finds or creates the contact and identity,
- * finds the contact's active ticket on the conversation or opens one (reopening a resolved
+ * finds the ticket its threading hints name (when it is the sender's), else the contact's
+ * active ticket on the conversation, or opens one (reopening a resolved
  * ticket within REOPEN_WINDOW, else linking a new ticket to it), inserts the message keyed by
  * the platform's id, records events and lets observers enqueue their jobs. A repeat of the
  * platform id stores nothing and reports `duplicate`.
  */
-export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promise<IngestResult> {
-  const kind = IDENTITY_KIND_OF[inbound.channel];
+export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise<IngestResult> {
+  const inbound = cleanInbound(dirty);
+  const kind = identityKindOf(ctx, inbound.channel);
   const address = normaliseAddress(kind, inbound.from);
   if (!address) throw new ValidationError(`"${inbound.from}" is not a ${kind} address`, 'from');
   const conversation = kind === 'phone' ? (normalisePhone(inbound.conversation) ?? inbound.conversation) : inbound.conversation;
@@ -36,16 +39,18 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
     return await change(ctx, async (tx, record, at) => {
       // Sent together: postgres.js pipelines them on the transaction's connection and the
       // server runs them in order, so the reads see what committed before the lock was ours.
-      const [, existing, found, active] = await Promise.all([
+      const [, existing, found, active, hinted] = await Promise.all([
         lockSender(tx, kind, address),
         findByExternalId(tx, inbound.channel, inbound.externalId),
         findIdentity(tx, kind, address),
         findActiveTicket(tx, kind, address, inbound.channel, conversation),
+        findHintedTicket(tx, { kind, address }, inbound.channel, inbound.references ?? [], inbound.ticketHint),
       ]);
       if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
 
       let identity = found;
-      let ticket = active;
+      // The hints name the ticket the customer answers; a closed one is only linked to.
+      let ticket = hinted && hinted.status !== 'closed' ? hinted : active;
       if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
       else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
 
@@ -76,6 +81,8 @@ export async function ingest(ctx: TicketContext, inbound: InboundMessage): Promi
           const closed = await updateStatus(tx, ticket.id, 'closed', at);
           record(closed, 'status', 'system', { from: ticket.status, to: 'closed', reason: 'reopen window ended' });
           previousTicketId = ticket.id;
+        } else if (hinted) {
+          previousTicketId = hinted.id;
         } else if (found) {
           previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
         }
@@ -120,4 +127,11 @@ function subjectOf(inbound: InboundMessage): string | null {
   const line = (inbound.subject ?? inbound.text).split('\n').find((l) => l.trim() !== '')?.trim();
   if (!line) return inbound.attachments.length > 0 ? `(${inbound.attachments.length} attachment${inbound.attachments.length > 1 ? 's' : ''})` : null;
   return line.length > SUBJECT_LENGTH ? `${line.slice(0, SUBJECT_LENGTH - 1)}…` : line;
+}
+
+/** Whose identities the channel's customers have: the module's say, else the platform's. */
+function identityKindOf(ctx: TicketContext, channel: ChannelName): IdentityKind {
+  const kind = ctx.channels.get(channel)?.identityKind ?? IDENTITY_KIND_OF[channel as KnownChannelName];
+  if (!kind) throw new ValidationError(`there is no ${channel} channel on this server`, 'channel');
+  return kind;
 }

@@ -142,3 +142,48 @@ export function advances(from: DeliveryState, to: DeliveryState): boolean {
   if (from === 'failed' || from === 'undelivered') return false;
   return RANK[to] > RANK[from];
 }
+
+/** The customer message stored under a platform id, locked, for an edit or deletion of it. */
+export async function findInboundForRevision(db: Db, channel: ChannelName, externalId: string): Promise<{ id: string; ticketId: number; number: number } | undefined> {
+  const [row] = await db<{ id: string; ticketId: number; number: number }[]>`
+    select m.id, m.ticket_id, t.number from messages m join tickets t on t.id = m.ticket_id
+    where m.channel = ${channel} and m.external_id = ${externalId} and m.direction = 'inbound'
+    for update of m`;
+  return row;
+}
+
+/** Keeps one revision of a message; false when that revision is already kept (a repeat). */
+export async function insertRevision(
+  db: Db,
+  r: { messageId: string; kind: 'edit' | 'deletion'; revision: string; text: string | null; at: Date },
+): Promise<boolean> {
+  const rows = await db`
+    insert into message_revisions (message_id, kind, revision, text, at)
+    values (${r.messageId}, ${r.kind}, ${r.revision}, ${r.text}, ${r.at})
+    on conflict (message_id, kind, revision) do nothing returning id`;
+  return rows.length === 1;
+}
+
+/** The message's latest text, unless a later edit is already recorded (edits can arrive out of order). */
+export async function markEdited(db: Db, id: string, text: string, at: Date): Promise<void> {
+  await db`update messages set edited_text = ${text}, edited_at = ${at} where id = ${id} and (edited_at is null or edited_at <= ${at})`;
+}
+
+export async function markDeleted(db: Db, id: string, at: Date): Promise<void> {
+  await db`update messages set deleted_at = ${at} where id = ${id} and deleted_at is null`;
+}
+
+/**
+ * The ticket's platform ids on its channel, oldest first, and the customer's latest one: what
+ * a reply needs to thread (email In-Reply-To and References).
+ */
+export async function threadingIds(db: Db, ticketId: number, limit: number): Promise<{ references: string[]; inReplyTo: string | undefined }> {
+  const rows = await db<{ externalId: string; direction: string }[]>`
+    select external_id, direction from (
+      select external_id, direction, seq from messages
+      where ticket_id = ${ticketId} and external_id is not null and direction in ('inbound', 'outbound')
+      order by seq desc limit ${limit}) recent
+    order by seq`;
+  const inbound = rows.filter((r) => r.direction === 'inbound');
+  return { references: rows.map((r) => r.externalId), inReplyTo: inbound.at(-1)?.externalId };
+}

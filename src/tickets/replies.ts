@@ -1,11 +1,11 @@
 import { NotFoundError, ValidationError } from '../errors.ts';
-import { QUEUES } from '../jobs/index.ts';
+import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import { change, type TicketContext } from './context.ts';
 import { nextStatus } from './lifecycle.ts';
 import { insertMessage } from './messages-sql.ts';
 import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
-import type { Actor, Message } from './types.ts';
+import type { Actor, Message, Ticket } from './types.ts';
 import type { Tx } from '../db/index.ts';
 import { addSystemMessage } from './system-messages.ts';
 
@@ -51,7 +51,7 @@ export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Mess
     record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
     const notice = ctx.channels.get(ticket.channel)?.replyNotice?.(input.text);
     if (notice) await addSystemMessage(tx, record, ticket, notice, at, { messageId: message.id });
-    await scheduleDelivery(ctx, tx, ticket.id);
+    await scheduleDelivery(ctx, tx, ticket);
     return message;
   });
 }
@@ -81,14 +81,23 @@ export async function sendTemplate(ctx: TicketContext, number: number, author: A
       at,
     }))!;
     record(ticket, 'message', author, { messageId: message.id, direction: 'outbound', template: true });
-    await scheduleDelivery(ctx, tx, ticket.id);
+    await scheduleDelivery(ctx, tx, ticket);
     return message;
   });
 }
 
-/** Triggers the ticket's delivery job now, or at `at` (a retry, a pacing slot). */
-export async function scheduleDelivery(ctx: Pick<TicketContext, 'jobs'>, db: Tx | TicketContext['sql'], ticketId: number, at?: Date): Promise<void> {
-  await ctx.jobs.send(db, QUEUES.deliver, { ticketId }, { singletonKey: String(ticketId), ...(at ? { startAfter: at } : {}) });
+/**
+ * Triggers the ticket's delivery job now, or at `at` (a retry, a pacing slot): on the queue of
+ * its channel's connection when the channel sends through it, so the holder sends it.
+ */
+export async function scheduleDelivery(
+  ctx: Pick<TicketContext, 'jobs' | 'channels'>,
+  db: Tx | TicketContext['sql'],
+  ticket: Pick<Ticket, 'id' | 'channel'>,
+  at?: Date,
+): Promise<void> {
+  const queue = ctx.channels.get(ticket.channel)?.sendsThroughConnection ? deliveryQueueThrough(ticket.channel) : QUEUES.deliver;
+  await ctx.jobs.send(db, queue, { ticketId: ticket.id }, { singletonKey: String(ticket.id), ...(at ? { startAfter: at } : {}) });
 }
 
 /** A note takes what a reply takes; it just never leaves. */

@@ -1,11 +1,12 @@
 import type { Tx } from '../db/index.ts';
 import type { RecordEvent } from './context.ts';
 import { insertMessage } from './messages-sql.ts';
-import type { Message, Ticket } from './types.ts';
+import type { EventData, Message, Ticket } from './types.ts';
 
 /**
  * Adds a line from Switchboard itself to the ticket's conversation (a delivery failure, an
  * opt-out, an SLA warning). It never reaches the customer; Slack shows it in the thread.
+ * Its `message` event carries `data` with the system message's own id and direction.
  */
 export async function addSystemMessage(
   tx: Tx,
@@ -13,7 +14,7 @@ export async function addSystemMessage(
   ticket: Pick<Ticket, 'id' | 'number' | 'channel'>,
   text: string,
   at: Date,
-  data: Record<string, unknown> = {},
+  data: Omit<Partial<EventData['message']>, 'direction'> = {},
 ): Promise<Message> {
   const message = await insertMessage(tx, {
     ticketId: ticket.id,

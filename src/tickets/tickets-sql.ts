@@ -17,6 +17,46 @@ export async function findActiveTicket(db: Db, kind: IdentityKind, address: stri
   return row;
 }
 
+/**
+ * The sender's ticket that an inbound message's threading hints point to, locked for update:
+ * one holding a message with one of `references` as its platform id, else the ticket numbered
+ * `hint`. Only the sender's own tickets on this channel count, so a stranger naming `[#12]`
+ * (or forwarding someone's thread) finds nothing and opens a ticket of their own.
+ */
+export async function findHintedTicket(
+  db: Db,
+  sender: { kind: IdentityKind; address: string },
+  channel: ChannelName,
+  references: readonly string[],
+  hint: number | undefined,
+): Promise<Ticket | undefined> {
+  if (references.length === 0 && hint === undefined) return undefined;
+  const [row] = await db<Ticket[]>`
+    select t.* from tickets t
+    where t.contact_id = (select contact_id from identities where kind = ${sender.kind} and address = ${sender.address})
+      and t.channel = ${channel}
+      and (t.id in (select ticket_id from messages where channel = ${channel} and external_id = any(${references as string[]}::text[]))
+           or t.number = ${hint ?? null}::int)
+    order by (t.number = ${hint ?? null}::int) is not true, t.created_at desc, t.id desc
+    limit 1
+    for update of t`;
+  return row;
+}
+
+/**
+ * Moves the ticket's conversation key (a send opened a thread there); false, and nothing
+ * changed, when the contact already has an active ticket on that key.
+ */
+export async function moveConversation(db: Db, ticketId: number, conversation: string, at: Date): Promise<boolean> {
+  const rows = await db`
+    update tickets t set conversation = ${conversation}, updated_at = ${at}
+    where t.id = ${ticketId} and t.conversation <> ${conversation}
+      and not exists (select 1 from tickets o where o.contact_id = t.contact_id and o.channel = t.channel
+                      and o.conversation = ${conversation} and o.status <> 'closed' and o.id <> t.id)
+    returning 1`;
+  return rows.length === 1;
+}
+
 /** The most recent ticket on this conversation, to link a new one to it. */
 export async function findLatestTicketId(db: Db, contactId: number, channel: ChannelName, conversation: string): Promise<number | undefined> {
   const [row] = await db<{ id: number }[]>`

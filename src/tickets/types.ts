@@ -44,6 +44,11 @@ export interface Message {
   text: string;
   attachments: StoredFile[];
   externalId: string | null;
+  /** The customer's latest edit of an inbound message (`text` stays what they first wrote). */
+  editedText: string | null;
+  editedAt: Date | null;
+  /** When the customer deleted it; its text is kept for the agents. */
+  deletedAt: Date | null;
   slackTs: string | null;
   delivery: DeliveryState | null;
   deliveryCode: string | null;
@@ -76,49 +81,63 @@ export interface Contact {
 export type Actor = string;
 
 /**
- * Kinds of event in the audit trail (events.kind), with the `data` each carries. Reports and
- * the ticket's history are computed from these; observers (Slack, SLA) react to them.
- *
- * - `created` { channel, priority, previousTicketId }: a customer opened a ticket.
- * - `message` { messageId, direction }: a message was stored (inbound, outbound, note, system).
- * - `reply-sent` { messageId, externalId, attempts }: an agent's reply reached the platform.
- * - `delivery` { messageId, state, code, reason }: a reply's delivery state changed (failed…).
- * - `status` { from, to, reason? }: the lifecycle moved.
- * - `claimed` { assignee, by? }, `assigned` { from, to }: ownership changed.
- * - `priority` { from, to }, `tagged` { added }, `consent` { identityId, optedOut }.
- * - `escalated` { level, reason }: an agent escalated (Slack posts it to the escalation channel).
- * - `sla-warning` { metric, cycle, dueAt, leftMs }: a target is near (actor `sla`); `dueAt` is
- *   null while the clock is paused.
- * - `sla-breach` { metric, cycle, dueAt, waitingMs, level, mentions, late? }: a target was
- *   missed; the escalation level rose to `level`; `mentions` are Slack mentions to add (urgent
- *   tickets). `late: true` marks one found only after its cycle ended (met late): recorded for
- *   attainment, it raises nothing and pages nobody.
- * - `sla-ladder` { metric, cycle, step, waitingMs, mentions }: a further escalation step after a
- *   breach while the target is still unmet.
+ * The events of the audit trail (events.kind), each kind with the `data` it carries. Reports
+ * and the ticket's history are computed from these; observers (Slack, SLA) react to them.
  */
-export type EventKind =
-  | 'created'
-  | 'message'
-  | 'reply-sent'
-  | 'delivery'
-  | 'status'
-  | 'claimed'
-  | 'assigned'
-  | 'priority'
-  | 'escalated'
-  | 'tagged'
-  | 'consent'
-  | 'sla-warning'
-  | 'sla-breach'
-  | 'sla-ladder'
-  | (string & {});
+export interface EventData {
+  /** A customer opened a ticket. */
+  created: { channel: ChannelName; priority: Priority; previousTicketId: number | null };
+  /**
+   * A message was stored (inbound, outbound, note, system). A reply sent as the channel's
+   * approved template says `template`; a system line may carry the platform's error `code` and
+   * an `offer` the agent can take (the template, outside WhatsApp's window).
+   */
+  message: { messageId: string; direction: Direction; template?: boolean; code?: string | null; offer?: 'template' };
+  /** An agent's reply reached the platform. */
+  'reply-sent': { messageId: string; externalId: string; attempts: number };
+  /** A reply's delivery state changed (failed, delivered…). */
+  delivery: { messageId: string; state: DeliveryState | null; code: string | null; reason: string | null };
+  /** The lifecycle moved. */
+  status: { from: Status; to: Status; reason?: string };
+  /** Ownership changed: claimed by `assignee` (`by: 'reply'` when replying claimed it)… */
+  claimed: { assignee: string; by?: string };
+  /** …or assigned by someone else (`null`: unassigned). */
+  assigned: { from: string | null; to: string | null };
+  priority: { from: Priority; to: Priority };
+  tagged: { added: string[] };
+  /** The customer opted out (SMS STOP) or back in. */
+  consent: { identityId: number; optedOut: boolean };
+  /** An agent escalated (Slack posts it to the escalation channel). */
+  escalated: { level: number; reason: string | null };
+  /** A target is near (actor `sla`); `dueAt` is null while the clock is paused. */
+  'sla-warning': { metric: string; cycle: number; dueAt: string | null; leftMs: number };
+  /**
+   * A target was missed; the escalation level rose to `level`; `mentions` are Slack mentions to
+   * add (urgent tickets). `late: true` marks one found only after its cycle ended (met late):
+   * recorded for attainment, it raises nothing and pages nobody.
+   */
+  'sla-breach': { metric: string; cycle: number; dueAt: string; waitingMs: number; level: number; mentions: string[]; late?: true };
+  /** A further escalation step after a breach while the target is still unmet. */
+  'sla-ladder': { metric: string; cycle: number; step: number; waitingMs: number; mentions: string[] };
+  /** The customer edited a message they sent; `revision` tells repeats of one edit apart. */
+  'message-edited': { messageId: string; revision: string };
+  /** The customer deleted a message they sent (its text is kept for the agents). */
+  'message-deleted': { messageId: string };
+  /** Sending moved the conversation to a new key (a Discord thread opened by the first reply). */
+  'conversation-moved': { from: string; to: string };
+}
 
-/** An event as recorded, and as observers see it. */
-export interface TicketEvent {
+export type EventKind = keyof EventData;
+
+/** An event of one kind, as recorded and as observers see it. */
+export type EventOf<K extends EventKind> = {
   ticketId: number;
   number: number;
-  kind: EventKind;
+  kind: K;
   actor: Actor;
-  data: Record<string, unknown>;
+  data: EventData[K];
   at: Date;
-}
+};
+
+/** Any event: narrow by `kind` to read its `data`. */
+export type TicketEvent = { [K in EventKind]: EventOf<K> }[EventKind];

@@ -1,9 +1,22 @@
 import type { Db } from '../db/index.ts';
 import { NotFoundError } from '../errors.ts';
-import { findSlaTargets, type SlaTarget } from '../sla/sla-sql.ts';
 import { findContactWithIdentities } from './contacts-sql.ts';
 import { listMessages } from './messages-sql.ts';
 import { findTicketByNumber } from './tickets-sql.ts';
+
+/** One live SLA target as the ticket API shows it. */
+export interface TicketSlaTarget {
+  metric: string;
+  dueAt: string | null;
+  paused: boolean;
+  breachedAt: string | null;
+}
+
+/**
+ * Reads a ticket's live SLA targets. The SLA engine keeps them in its own tables, so it is
+ * passed in (src/app.ts): tickets know nothing of the parts built on them.
+ */
+export type SlaTargetsReader = (db: Db, ticketId: number) => Promise<TicketSlaTarget[]>;
 
 /** A ticket as the API shows it: its state, contact and every message in order, notes included. */
 export interface TicketView {
@@ -16,8 +29,8 @@ export interface TicketView {
   subject: string | null;
   tags: string[];
   escalationLevel: number;
-  /** The SLA targets still running or paused (kept by the SLA engine). */
-  sla: SlaTarget[];
+  /** The SLA targets still running or paused (kept by the SLA engine); empty without one. */
+  sla: TicketSlaTarget[];
   previousTicket: number | null;
   createdAt: string;
   updatedAt: string;
@@ -38,14 +51,15 @@ export interface TicketView {
   }[];
 }
 
-export async function ticketView(db: Db, number: number): Promise<TicketView> {
+/** The ticket numbered `number` with its contact and messages; NotFoundError when there is none. */
+export async function ticketView(db: Db, number: number, slaTargets?: SlaTargetsReader): Promise<TicketView> {
   const ticket = await findTicketByNumber(db, number);
   if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
   const [contact, messages, previous, sla] = await Promise.all([
     findContactWithIdentities(db, ticket.contactId),
     listMessages(db, ticket.id),
     ticket.previousTicketId ? db<{ number: number }[]>`select number from tickets where id = ${ticket.previousTicketId}` : Promise.resolve([]),
-    findSlaTargets(db, ticket.id),
+    slaTargets ? slaTargets(db, ticket.id) : Promise.resolve([]),
   ]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {

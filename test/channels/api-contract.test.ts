@@ -1,13 +1,13 @@
 import { startApiReceiver } from '../fakes/api/receiver.ts';
 import { startTestSwitchboard, TEST_API_TOKEN } from '../helpers/switchboard.ts';
-import { channelContract } from './contract-suite.ts';
+import { webhookContract } from './contract-suite.ts';
 
 let url = '';
 let receiver: Awaited<ReturnType<typeof startApiReceiver>>;
 const post = (body: unknown, token = TEST_API_TOKEN) =>
   fetch(`${url}/api/v1/inbound`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-channelContract({
+webhookContract({
   channel: 'api',
   async start() {
     receiver = await startApiReceiver(TEST_API_TOKEN);

@@ -28,7 +28,7 @@ describe('API channel errors, each with nothing stored', () => {
 
   it.each([
     ['a missing token', () => post(valid, { authorization: '' }), 401, 'unauthorized', /missing Authorization/],
-    ['a wrong token', () => post(valid, { authorization: 'Bearer not-the-token-at-all' }), 401, 'unauthorized', /wrong API channel token/],
+    ['a wrong token', () => post(valid, { authorization: 'Bearer not-the-token-at-all' }), 401, 'unauthorized', /wrong bearer token \(not API_CHANNEL_TOKEN\)/],
     ['malformed JSON', () => post('{"id": "e-1", "from": '), 400, 'invalid_request', /not valid JSON/],
     ['a body that is not an object', () => post('["e-1"]'), 400, 'invalid_request', /JSON object/],
     ['a missing field', () => post(JSON.stringify({ id: 'e-1', from: 'err' })), 422, 'invalid_field', /^text is required$/],

@@ -3,8 +3,11 @@ import type { ChannelName } from '../../src/channels/contract.ts';
 import type { TestSwitchboard } from '../helpers/switchboard.ts';
 
 /**
- * What every channel adapter must do, proven through a running instance and the platform's
- * emulator: signed payload → stored; tampered → refused, nothing stored; unknown → nothing
+ * What every channel adapter must do, in two flavours: webhook modules (`webhookContract`) and
+ * connection holders (`connectionContract`), each proven through a running instance and the
+ * platform's emulator.
+ *
+ * Webhooks: signed payload → stored; tampered → refused, nothing stored; unknown → nothing
  * stored; our own echo ignored; a reply makes the round trip; a repeat is stored once.
  */
 export interface ContractHarness {
@@ -22,7 +25,7 @@ export interface ContractHarness {
   received(): Promise<string[]> | string[];
 }
 
-export function channelContract(harness: ContractHarness): void {
+export function webhookContract(harness: ContractHarness): void {
   describe(`the channel contract: ${harness.channel}`, () => {
     let app: TestSwitchboard;
     let stop: () => Promise<void>;
@@ -81,6 +84,125 @@ export function channelContract(harness: ContractHarness): void {
       const before = await total();
       await harness.deliver(sentAs!, 'contract reply'); // the platform reporting our own message back
       expect(await total()).toBe(before);
+    });
+  });
+}
+
+/**
+ * What a connection holder must do, through a running instance and its platform's emulator: a
+ * message is stored; an update it does not handle stores nothing; a redelivered update is
+ * stored once; our own echo is ignored; edits and deletions reach the core; a reply makes the
+ * round trip; after a restart it resumes from its stored state without storing anything twice;
+ * a refused token is reported to operators.
+ */
+export interface ConnectionHarness {
+  channel: ChannelName;
+  /** The channel module's name (its state, lock and notices are keyed by it). */
+  module: string;
+  /** Starts an instance on `db` (a fresh one when omitted). */
+  start(db?: TestSwitchboard['db']): Promise<TestSwitchboard>;
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+  /** The customer writes; returns the platform id. */
+  deliver(text: string): string;
+  edit(id: string, text: string): void;
+  remove(id: string): void;
+  deliverUnknown(id: string): void;
+  /** The platform delivers its latest update again. */
+  redeliverLast(): void;
+  received(): string[];
+  refuseToken(refuse: boolean): void;
+}
+
+export function connectionContract(harness: ConnectionHarness): void {
+  describe(`the connection contract: ${harness.channel}`, () => {
+    let app: TestSwitchboard;
+    beforeAll(async () => {
+      await harness.setUp();
+      app = await harness.start();
+    });
+    afterAll(async () => {
+      await app?.close();
+      await harness.tearDown();
+    });
+
+    const rows = (externalId: string) =>
+      app.db.sql<{ number: number; text: string; editedText: string | null; deletedAt: Date | null }[]>`
+        select t.number, m.text, m.edited_text, m.deleted_at from messages m join tickets t on t.id = m.ticket_id
+        where m.channel = ${harness.channel} and m.external_id = ${externalId}`;
+    const total = async () => Number((await app.db.sql<{ n: number }[]>`select count(*)::int as n from messages`)[0]!.n);
+    const stored = async (externalId: string) => {
+      await expect.poll(async () => (await rows(externalId)).length, { timeout: 15_000, interval: 50 }).toBe(1);
+      return (await rows(externalId))[0]!;
+    };
+    // Everything the platform has sent so far is taken once a later message is stored.
+    const settle = async () => stored(harness.deliver(`marker ${Math.random()}`));
+
+    it('stores a message from the connection', async () => {
+      expect((await stored(harness.deliver('hello over the connection'))).text).toBe('hello over the connection');
+    });
+
+    it('stores nothing for an update it does not handle', async () => {
+      const id = harness.deliver('something to react to');
+      await stored(id);
+      const before = await total();
+      harness.deliverUnknown(id);
+      await settle();
+      expect(await total()).toBe(before + 1);
+    });
+
+    it('stores a redelivered update once', async () => {
+      const id = harness.deliver('only once');
+      await stored(id);
+      harness.redeliverLast();
+      await settle();
+      expect(await rows(id)).toHaveLength(1);
+    });
+
+    it('hands edits and deletions to the core, keeping the original text', async () => {
+      const id = harness.deliver('first words');
+      await stored(id);
+      harness.edit(id, 'second words');
+      await expect.poll(async () => (await rows(id))[0]!.editedText, { timeout: 15_000 }).toBe('second words');
+      expect((await rows(id))[0]!.text).toBe('first words');
+      harness.remove(id);
+      await expect.poll(async () => (await rows(id))[0]!.deletedAt, { timeout: 15_000 }).toBeTruthy();
+    });
+
+    it('sends a reply to the customer and ignores its echo', async () => {
+      const id = harness.deliver('please answer');
+      const { number } = await stored(id);
+      const before = await total();
+      const reply = await app.tickets.reply({ ticket: number, author: 'U0CONTRACT', text: 'connection reply' });
+      await expect
+        .poll(async () => (await app.db.sql<{ externalId: string | null }[]>`select external_id from messages where id = ${reply.id}`)[0]!.externalId, { timeout: 15_000 })
+        .toBeTruthy();
+      expect(harness.received()).toContain('connection reply');
+      await settle();
+      expect(await total()).toBe(before + 2); // the reply and the marker, not the echo
+    });
+
+    it('resumes from its stored state after a restart, storing nothing twice', async () => {
+      await settle();
+      const db = app.db;
+      await app.stop();
+      const missed = harness.deliver('written while no instance was up');
+      app = await harness.start(db);
+      await stored(missed);
+      const counts = await app.db.sql<{ n: number }[]>`select count(*)::int as n from messages where channel = ${harness.channel} and direction = 'inbound' group by external_id`;
+      expect(counts.every((c) => c.n === 1)).toBe(true);
+    });
+
+    it('reports a refused token to operators once, and its recovery', async () => {
+      harness.refuseToken(true);
+      await expect
+        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is null`).length, { timeout: 20_000 })
+        .toBe(1);
+      harness.refuseToken(false);
+      await expect
+        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is not null`).length, { timeout: 20_000 })
+        .toBe(1);
+      expect((await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused'`).length).toBe(1);
     });
   });
 }

@@ -15,10 +15,13 @@ export interface RunningProcess {
   signalGroup(signal: NodeJS.Signals): void;
 }
 
-/** Runs `npm start` (or node src/main.ts) in its own process group with exactly `env`. */
-export function runSwitchboard(env: Record<string, string>, how: 'npm' | 'node' = 'npm'): RunningProcess {
+/**
+ * Runs `npm start` (or node src/main.ts, or another script of ours) in its own process group
+ * with exactly `env`.
+ */
+export function runSwitchboard(env: Record<string, string>, how: 'npm' | 'node' | { script: string } = 'npm'): RunningProcess {
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-  const [command, args] = how === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['src/main.ts']];
+  const [command, args] = how === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, [how === 'node' ? 'src/main.ts' : how.script]];
   const child = spawn(command, args as string[], { cwd: root, env: { ...base, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();

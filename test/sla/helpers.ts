@@ -3,6 +3,13 @@ import { computeSla, type SlaCycle, type SlaState } from '../../src/sla/clock.ts
 import type { TicketFact } from '../../src/sla/facts.ts';
 import { parseSlaPolicy } from '../../src/sla/policy.ts';
 import type { Metric, Priority, Status } from '../../src/sla/types.ts';
+import { parseEnv } from '../helpers/env.ts';
+
+/** The SLA policy for `env`, and the problems the reader recorded. */
+export function policyFromEnv(env: Record<string, string>) {
+  const { value: policy, problems } = parseEnv(parseSlaPolicy, env);
+  return { policy, problems };
+}
 
 export const H = 3_600_000;
 export const M = 60_000;
@@ -32,7 +39,7 @@ export const BERLIN_9_TO_5 = JSON.stringify({
 
 /** The SLA state of ticket #42 at `now`, under `SLA_TARGETS=TARGETS` and any other variables. */
 export function sla(facts: TicketFact[], now: Date, env: Record<string, string> = {}): SlaState {
-  const { policy, problems } = parseSlaPolicy({ SLA_TARGETS: TARGETS, ...env });
+  const { policy, problems } = policyFromEnv({ SLA_TARGETS: TARGETS, ...env });
   if (problems.length > 0) throw new Error(JSON.stringify(problems));
   return computeSla({ ticket: 42, policy, calendar: calendarFor(policy), facts, now });
 }

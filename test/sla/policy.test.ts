@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { DEFAULT_TARGETS, parseSlaPolicy, policyFingerprint } from '../../src/sla/policy.ts';
+import { DEFAULT_TARGETS, policyFingerprint } from '../../src/sla/policy.ts';
+import { policyFromEnv } from './helpers.ts';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -8,12 +9,12 @@ const M = 60_000;
 /** The problems for one variable set to `value`, as `VARIABLE: message` lines. */
 const problemsOf = (variable: string, value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return parseSlaPolicy({ [variable]: text }).problems.map((p) => `${p.variable}: ${p.message}`);
+  return policyFromEnv({ [variable]: text }).problems.map((p) => `${p.variable}: ${p.message}`);
 };
 
 describe('SLA policy defaults', () => {
   it('applies sensible defaults when nothing is set', () => {
-    const { policy, problems } = parseSlaPolicy({});
+    const { policy, problems } = policyFromEnv({});
     expect(problems).toEqual([]);
     expect(policy.targets).toEqual(DEFAULT_TARGETS);
     expect(policy.targets.urgent).toEqual({
@@ -30,13 +31,13 @@ describe('SLA policy defaults', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(parseSlaPolicy({ SLA_TARGETS: '', SLA_WARN_AT: '  ' })).toEqual(parseSlaPolicy({}));
+    expect(policyFromEnv({ SLA_TARGETS: '', SLA_WARN_AT: '  ' })).toEqual(policyFromEnv({}));
   });
 });
 
 describe('SLA_TARGETS', () => {
   it('merges a partial value per priority over the defaults, target by target', () => {
-    const { policy, problems } = parseSlaPolicy({
+    const { policy, problems } = policyFromEnv({
       SLA_TARGETS: JSON.stringify({ urgent: { firstReply: '15m' }, normal: { periodicUpdate: '1d', nextReply: null } }),
     });
     expect(problems).toEqual([]);
@@ -47,7 +48,7 @@ describe('SLA_TARGETS', () => {
   });
 
   it('switches every target of a priority off with null', () => {
-    expect(parseSlaPolicy({ SLA_TARGETS: '{"low":null}' }).policy.targets.low).toEqual({});
+    expect(policyFromEnv({ SLA_TARGETS: '{"low":null}' }).policy.targets.low).toEqual({});
   });
 
   it('names the variable, the part and the value of a bad duration', () => {
@@ -75,14 +76,14 @@ describe('SLA_TARGETS', () => {
   });
 
   it('keeps the defaults for a bad variable so the rest of the policy still holds', () => {
-    expect(parseSlaPolicy({ SLA_TARGETS: '{"urgent":{"firstReply":"30x"}}' }).policy.targets).toEqual(DEFAULT_TARGETS);
+    expect(policyFromEnv({ SLA_TARGETS: '{"urgent":{"firstReply":"30x"}}' }).policy.targets).toEqual(DEFAULT_TARGETS);
   });
 });
 
 describe('SLA_WARN_AT', () => {
   it('reads a share or a percentage', () => {
-    expect(parseSlaPolicy({ SLA_WARN_AT: '0.8' }).policy.warnAt).toBe(0.8);
-    expect(parseSlaPolicy({ SLA_WARN_AT: '90%' }).policy.warnAt).toBe(0.9);
+    expect(policyFromEnv({ SLA_WARN_AT: '0.8' }).policy.warnAt).toBe(0.8);
+    expect(policyFromEnv({ SLA_WARN_AT: '90%' }).policy.warnAt).toBe(0.9);
   });
 
   it('refuses anything outside (0, 1), naming the value', () => {
@@ -96,7 +97,7 @@ describe('SLA_BUSINESS_HOURS', () => {
   const valid = { timezone: 'Europe/Berlin', hours: { mon: ['09:00', '17:00'], tue: [['09:00', '12:00'], ['13:00', '17:00']] }, holidays: ['2026-12-25'] };
 
   it('reads a time zone, one or more intervals a day, and holidays', () => {
-    const { policy, problems } = parseSlaPolicy({ SLA_BUSINESS_HOURS: JSON.stringify(valid) });
+    const { policy, problems } = policyFromEnv({ SLA_BUSINESS_HOURS: JSON.stringify(valid) });
     expect(problems).toEqual([]);
     expect(policy.businessHours).toEqual({
       timezone: 'Europe/Berlin',
@@ -139,7 +140,7 @@ describe('SLA_BUSINESS_HOURS', () => {
 
 describe('SLA_LADDER and SLA_URGENT_MENTION', () => {
   it('reads ladder steps and orders them by delay', () => {
-    const { policy, problems } = parseSlaPolicy({
+    const { policy, problems } = policyFromEnv({
       SLA_LADDER: '[{"after":"2h","mention":"<@U999>"},{"after":"30m","mention":"<!subteam^S456|@leads>"}]',
       SLA_URGENT_MENTION: '<!subteam^S123>',
     });
@@ -170,15 +171,15 @@ describe('SLA_LADDER and SLA_URGENT_MENTION', () => {
 
 describe('all SLA problems together', () => {
   it('fit one ConfigError naming each variable', () => {
-    const { problems } = parseSlaPolicy({ SLA_TARGETS: '{"urgent":{"firstReply":"30x"}}', SLA_WARN_AT: '2', SLA_URGENT_MENTION: 'x' });
+    const { problems } = policyFromEnv({ SLA_TARGETS: '{"urgent":{"firstReply":"30x"}}', SLA_WARN_AT: '2', SLA_URGENT_MENTION: 'x' });
     const error = new ConfigError(problems);
     expect(error.problems.map((p) => p.variable)).toEqual(['SLA_TARGETS', 'SLA_WARN_AT', 'SLA_URGENT_MENTION']);
     expect(error.message).toContain('SLA_TARGETS: urgent.firstReply: "30x" is not a duration');
   });
 
   it('fingerprints a policy so a change can be told from a restart', () => {
-    const a = parseSlaPolicy({}).policy;
-    expect(policyFingerprint(a)).toBe(policyFingerprint(parseSlaPolicy({}).policy));
-    expect(policyFingerprint(a)).not.toBe(policyFingerprint(parseSlaPolicy({ SLA_WARN_AT: '0.5' }).policy));
+    const a = policyFromEnv({}).policy;
+    expect(policyFingerprint(a)).toBe(policyFingerprint(policyFromEnv({}).policy));
+    expect(policyFingerprint(a)).not.toBe(policyFingerprint(policyFromEnv({ SLA_WARN_AT: '0.5' }).policy));
   });
 });

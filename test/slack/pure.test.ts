@@ -2,12 +2,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChannelAuthError } from '../../src/channels/contract.ts';
 import { hmacSha256Hex } from '../../src/shared/crypto.ts';
-import { parseSlackConfig } from '../../src/slack/config.ts';
+import { parseSlackConfig as readSlackConfig } from '../../src/slack/config.ts';
 import { parseSlackBody } from '../../src/slack/receiver.ts';
 import type { OutboxItem } from '../../src/slack/slack-sql.ts';
 import { escapeMrkdwn, humanDuration, mrkdwnToPlain } from '../../src/slack/text.ts';
 import { escalationText, mentionsOf, nextStep, slaWarningText, type Speaker } from '../../src/slack/thread-posts.ts';
 import { verifySlackSignature } from '../../src/slack/verify.ts';
+import { parseEnv } from '../helpers/env.ts';
+
+/** The Slack settings for `env`, and the problems the reader recorded. */
+const parseSlackConfig = (env: Record<string, string>) => {
+  const { value: settings, problems } = parseEnv(readSlackConfig, env);
+  return { settings, problems };
+};
 
 describe('Slack request signatures', () => {
   const secret = 'shhh-0123456789abcdef';

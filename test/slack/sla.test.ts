@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { change, type Ticket } from '../../src/tickets/index.ts';
+import { change, type EventData, type EventKind, type Ticket } from '../../src/tickets/index.ts';
 import { ADA, blockText, ESCALATIONS, GRACE, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
 
 let desk: SlackDesk;
@@ -14,7 +14,7 @@ const minutes = (n: number) => n * 60_000;
  * What the SLA engine does: set the ticket's SLA columns and record its event, in one real
  * change (the observers run inside it, as they do for the engine).
  */
-function slaChange(number: number, columns: { dueAt?: Date | null; metric?: string | null; breachedAt?: Date | null; level?: number }, kind?: string, data: Record<string, unknown> = {}) {
+function slaChange<K extends EventKind>(number: number, columns: { dueAt?: Date | null; metric?: string | null; breachedAt?: Date | null; level?: number }, kind?: K, data?: EventData[K]) {
   return change(desk.app.tickets.context, async (tx, record) => {
     const [ticket] = await tx<Ticket[]>`
       update tickets set
@@ -23,7 +23,7 @@ function slaChange(number: number, columns: { dueAt?: Date | null; metric?: stri
         sla_breached_at = ${columns.breachedAt ?? null},
         escalation_level = ${columns.level ?? 0}
       where number = ${number} returning *`;
-    if (kind) record(ticket!, kind, 'sla', data);
+    if (kind && data) record(ticket!, kind, 'sla', data);
   });
 }
 

@@ -7,6 +7,7 @@ import { connect } from '../../../src/db/index.ts';
 import { createJobs } from '../../../src/jobs/index.ts';
 import { createLogger } from '../../../src/log.ts';
 import { systemClock } from '../../../src/shared/clock.ts';
+import { EnvReader } from '../../../src/shared/env.ts';
 import { calendarFor, evaluateTicket, parseSlaPolicy, type SlaEngine } from '../../../src/sla/index.ts';
 import { timerScheduler } from '../../../src/sla/timers.ts';
 
@@ -26,7 +27,7 @@ const LANES = 2;
 const { url, env, ticketIds } = workerData as TimersWork;
 const post = (message: TimersMessage) => parentPort!.postMessage(message);
 
-const policy = parseSlaPolicy(env).policy;
+const policy = parseSlaPolicy(new EnvReader(env));
 const sql = connect(url, LANES);
 const jobs = createJobs({ url, logger: createLogger('silent'), poolSize: 1, maintenance: false });
 try {

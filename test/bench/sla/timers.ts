@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
+import { EnvReader } from '../../../src/shared/env.ts';
 import { parseSlaPolicy } from '../../../src/sla/index.ts';
 import type { TimersMessage, TimersWork } from './timers-worker.ts';
 
@@ -28,8 +29,9 @@ const ANALYZE_EVERY = 10_000;
 
 /** Evaluates every ticket in `ticketIds` as intake's SLA observer would; returns how many got a timer. */
 export async function setTimersLikeIntake(url: string, env: Record<string, string>, ticketIds: readonly number[], onProgress: (done: number) => void): Promise<number> {
-  const parsed = parseSlaPolicy(env);
-  if (parsed.problems.length > 0) throw new Error(`SLA policy: ${JSON.stringify(parsed.problems)}`);
+  const reader = new EnvReader(env);
+  parseSlaPolicy(reader);
+  if (reader.problems.length > 0) throw new Error(`SLA policy: ${JSON.stringify(reader.problems)}`);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   let done = 0;
   let analysed = 0;

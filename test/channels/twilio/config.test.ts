@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { twilioModule } from '../../../channels/twilio/index.ts';
+import { parseEnv } from '../../helpers/env.ts';
+
+/** The module's settings for `env`, and the problems it recorded. */
+const settingsOf = (env: Record<string, string>) => {
+  const { value: settings, problems } = parseEnv((reader) => twilioModule.settings(reader), env);
+  return { settings, problems };
+};
 
 const SID = 'AC' + 'a'.repeat(32);
 const complete = {
@@ -11,7 +18,7 @@ const complete = {
 
 describe('Twilio settings', () => {
   it('is off and names every missing variable when nothing is set', () => {
-    const { settings, problems } = twilioModule.settings({});
+    const { settings, problems } = settingsOf({});
     expect(problems).toEqual([]);
     expect(settings).toEqual({
       enabled: false,
@@ -20,7 +27,7 @@ describe('Twilio settings', () => {
   });
 
   it('enables SMS from a complete environment with the documented defaults', () => {
-    const { settings, problems } = twilioModule.settings(complete);
+    const { settings, problems } = settingsOf(complete);
     expect(problems).toEqual([]);
     expect(settings).toEqual({
       enabled: true,
@@ -42,19 +49,19 @@ describe('Twilio settings', () => {
       TWILIO_WHATSAPP_FROM: 'whatsapp:+15550009999',
       TWILIO_WHATSAPP_TEMPLATE_SID: 'HX' + 'c'.repeat(32),
     };
-    const { settings } = twilioModule.settings(env);
+    const { settings } = settingsOf(env);
     expect(settings.enabled && settings.config.sms).toBeUndefined();
     expect(settings.enabled && settings.config.whatsapp).toEqual({ from: '+15550009999', templateSid: 'HX' + 'c'.repeat(32) });
   });
 
   it('lets a Messaging Service stand in for the SMS numbers', () => {
     const env = { ...complete, TWILIO_SMS_FROM: '', TWILIO_MESSAGING_SERVICE_SID: 'MG' + 'd'.repeat(32) };
-    const { settings } = twilioModule.settings(env);
+    const { settings } = settingsOf(env);
     expect(settings.enabled && settings.config.sms).toEqual({ from: [], messagingServiceSid: 'MG' + 'd'.repeat(32) });
   });
 
   it('reports each present-but-invalid variable by name, and stays off', () => {
-    const { settings, problems } = twilioModule.settings({
+    const { settings, problems } = settingsOf({
       ...complete,
       TWILIO_ACCOUNT_SID: 'SK123',
       TWILIO_SMS_FROM: '+15550000001,5550000002',
@@ -78,7 +85,7 @@ describe('Twilio settings', () => {
   });
 
   it('reads TWILIO_SEND_RATE as messages per second per sender', () => {
-    const { settings } = twilioModule.settings({ ...complete, TWILIO_SEND_RATE: '0.5' });
+    const { settings } = settingsOf({ ...complete, TWILIO_SEND_RATE: '0.5' });
     expect(settings.enabled && settings.config.sendsPerSecond).toBe(0.5);
   });
 });

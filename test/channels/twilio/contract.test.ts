@@ -1,6 +1,6 @@
 import { startTwilioEmulator, type TwilioEmulator } from '../../fakes/twilio/index.ts';
 import { startTestSwitchboard } from '../../helpers/switchboard.ts';
-import { channelContract } from '../contract-suite.ts';
+import { webhookContract } from '../contract-suite.ts';
 import { PUBLIC_BASE_URL, SMS_NUMBERS, twilioEnv } from './helpers.ts';
 
 const CUSTOMER = '+15557770001';
@@ -9,7 +9,7 @@ let twilio: TwilioEmulator;
 let appUrl = '';
 const sms = (id: string, text: string) => twilio.inboundSms({ from: CUSTOMER, to: SMS_NUMBERS[0]!, body: text, sid: id });
 
-channelContract({
+webhookContract({
   channel: 'sms',
   async start() {
     twilio = await startTwilioEmulator({ senders: SMS_NUMBERS, sendsPerSecond: 50, route: (url) => url.replace(PUBLIC_BASE_URL, appUrl) });

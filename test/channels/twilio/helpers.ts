@@ -14,7 +14,9 @@ import {
   type InboundStatus,
   type IngestResult,
   type Sink,
+  type WebhookInbound,
 } from '../../../src/channels/contract.ts';
+import { EnvReader } from '../../../src/shared/env.ts';
 import { twilioModule } from '../../../channels/twilio/index.ts';
 import type { TwilioEmulator } from '../../fakes/twilio/index.ts';
 
@@ -31,7 +33,25 @@ export function memoryLogger() {
 
 /** Adapter dependencies for tests: real clock and fetch, a logger that remembers. */
 export function testDeps(overrides: Omit<Partial<ChannelDeps>, 'logger'> = {}): ChannelDeps & { logger: ReturnType<typeof memoryLogger> } {
-  return { logger: memoryLogger(), now: Date.now, publicBaseUrl: PUBLIC_BASE_URL, fetch: globalThis.fetch, ...overrides };
+  return {
+    logger: memoryLogger(),
+    now: Date.now,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    fetch: globalThis.fetch,
+    state: memoryState(),
+    report: () => {},
+    ...overrides,
+  };
+}
+
+/** A state store in memory, for adapters tested without a database. */
+export function memoryState(): ChannelDeps['state'] {
+  const values = new Map<string, unknown>();
+  return {
+    get: async <T>(key: string) => values.get(key) as T | undefined,
+    set: async (key, value) => void values.set(key, structuredClone(value)),
+    delete: async (key) => void values.delete(key),
+  };
 }
 
 /** The environment an admin would write for this emulator. */
@@ -51,11 +71,14 @@ export function twilioEnv(emulator: TwilioEmulator, extra: Record<string, string
 export function buildChannels(
   env: Record<string, string>,
   deps: ChannelDeps = testDeps(),
-): { sms?: Channel; whatsapp?: Channel; all: Channel[] } {
-  const { settings, problems } = twilioModule.settings(env);
+): { sms?: Channel; whatsapp?: Channel; all: Channel[]; inbound: WebhookInbound } {
+  const reader = new EnvReader(env);
+  const settings = twilioModule.settings(reader);
+  const { problems } = reader;
   if (!settings.enabled || problems.length) throw new Error(`settings: ${JSON.stringify({ settings, problems })}`);
-  const all = twilioModule.create(settings.config, deps);
-  return { sms: all.find((c) => c.name === 'sms'), whatsapp: all.find((c) => c.name === 'whatsapp'), all };
+  const { channels: all, inbound } = twilioModule.create(settings.config, deps);
+  if (inbound.kind !== 'webhooks') throw new Error('twilio answers webhooks');
+  return { sms: all.find((c) => c.name === 'sms'), whatsapp: all.find((c) => c.name === 'whatsapp'), all, inbound };
 }
 
 /** A sink that records every call; `hold()` keeps the next calls pending until released. */
@@ -88,6 +111,9 @@ export function recordingSink() {
       statuses.push(status);
       return { updated: true };
     },
+    // Twilio reports neither edits nor deletions.
+    edit: async () => ({ outcome: 'unknown' }),
+    deletion: async () => ({ outcome: 'unknown' }),
     hold() {
       let release!: () => void;
       gate = new Promise((resolve) => (release = resolve));
@@ -110,7 +136,7 @@ export function recordingSink() {
  * Serves a channel's webhooks over HTTP the way the core will: the adapter gets a web
  * `Request`, typed errors become their status (as the core's onError will map them).
  */
-export async function serveWebhooks(channel: Channel, sink: Sink): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveWebhooks(inbound: WebhookInbound, sink: Sink): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -121,7 +147,7 @@ export async function serveWebhooks(channel: Channel, sink: Sink): Promise<{ url
     if (req.method !== 'GET' && req.method !== 'HEAD') init.body = Buffer.concat(chunks);
     let response: Response;
     try {
-      response = await channel.handleWebhook!(new Request(url, init), sink);
+      response = await inbound.handle(new Request(url, init), sink);
     } catch (error) {
       const status = error instanceof ChannelAuthError || error instanceof ChannelInputError ? error.status : 500;
       response = new Response((error as Error).message, { status });
@@ -148,5 +174,5 @@ export function routeTo(appUrl: () => string): (publicUrl: string) => string {
 
 /** A minimal outbound message. */
 export function reply(to: string, text: string, extra: Partial<Parameters<Channel['send']>[0]> = {}): Parameters<Channel['send']>[0] {
-  return { id: `out-${Math.random().toString(36).slice(2)}`, ticket: 42, to, conversation: to, text, attachments: [], ...extra };
+  return { id: `out-${Math.random().toString(36).slice(2)}`, ticket: 42, to, conversation: to, text, attachments: [], references: [], ...extra };
 }

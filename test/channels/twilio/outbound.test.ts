@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelSendError, type OutboundAttachment } from '../../../src/channels/contract.ts';
-import { parseRetryAfter, stickySender } from '../../../channels/twilio/outbound.ts';
+import { stickySender, toChannelSendError } from '../../../channels/twilio/outbound.ts';
 import { startTwilioEmulator, type TwilioEmulator } from '../../fakes/twilio/index.ts';
 import { buildChannels, PUBLIC_BASE_URL, reply, SMS_NUMBERS, testDeps, twilioEnv, WHATSAPP_NUMBER } from './helpers.ts';
 
@@ -167,9 +167,11 @@ describe('send failures', () => {
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
-    expect(parseRetryAfter('30', now)).toBe(30_000);
-    expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:10 GMT', now)).toBe(10_000);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    const tooMany = Object.assign(new Error('Too Many Requests'), { status: 429, code: 20429 });
+    const waitFor = (retryAfter: string) => toChannelSendError(tooMany, retryAfter, now).retryAfterMs;
+    expect(waitFor('30')).toBe(30_000);
+    expect(waitFor('Tue, 01 Jan 2030 00:00:10 GMT')).toBe(10_000);
+    expect(waitFor('soon')).toBeUndefined();
   });
 });
 
@@ -207,12 +209,11 @@ describe('sending on WhatsApp', () => {
 });
 
 describe('channel wiring', () => {
-  it('shares one set of webhooks, carried by exactly one channel', () => {
-    const { all } = buildChannels(twilioEnv(twilio), testDeps());
-    const receivers = all.filter((c) => c.handleWebhook);
+  it('shares one set of webhooks, the module\'s, not any one channel\'s', () => {
+    const { all, inbound } = buildChannels(twilioEnv(twilio), testDeps());
     expect(all.map((c) => c.name)).toEqual(['sms', 'whatsapp']);
-    expect(receivers).toHaveLength(1);
-    expect(receivers[0]!.webhooks).toEqual([
+    expect(all.some((c) => 'handleWebhook' in c || 'webhooks' in c)).toBe(false);
+    expect(inbound.routes).toEqual([
       { method: 'POST', path: '/webhooks/twilio' },
       { method: 'POST', path: '/webhooks/twilio/status' },
     ]);

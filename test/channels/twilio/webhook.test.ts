@@ -36,8 +36,8 @@ afterEach(async () => {
 });
 
 async function serve(sink: Sink, env = twilioEnv(twilio)): Promise<Channel[]> {
-  const { all } = buildChannels(env, deps);
-  app = await serveWebhooks(all.find((c) => c.handleWebhook)!, sink);
+  const { all, inbound } = buildChannels(env, deps);
+  app = await serveWebhooks(inbound, sink);
   return all;
 }
 
@@ -75,6 +75,8 @@ describe('incoming messages', () => {
         return new Promise((resolve) => (release = resolve));
       },
       status: async () => ({ updated: true }),
+      edit: async () => ({ outcome: 'unknown' }),
+      deletion: async () => ({ outcome: 'unknown' }),
     };
     await serve(sink);
     let answered = false;
