@@ -1,4 +1,5 @@
 import { App, type BlockAction, type BlockElementAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -17,6 +18,8 @@ export interface BoltDeps {
   clock: Clock;
   logger: Logger;
   fetch: typeof fetch;
+  /** Every channel's state, for `/ticket channels`. */
+  channelStatus(): Promise<ChannelStatusLine[]>;
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';

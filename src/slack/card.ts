@@ -1,7 +1,8 @@
 import type { types } from '@slack/bolt';
 import type { ChannelName, KnownChannelName } from '../channels/contract.ts';
 import type { Priority, Status, Ticket } from '../tickets/index.ts';
-import { clip, escapeMrkdwn, quote, slackDate } from './text.ts';
+import { customerLine, isRevised, type Revisions } from './revisions.ts';
+import { escapeMrkdwn, slackDate } from './text.ts';
 
 /** What a card shows: the ticket's columns, who wrote, and what they wrote first. */
 export interface CardInput {
@@ -12,6 +13,8 @@ export interface CardInput {
   contact: { name: string | null; address: string };
   /** The ticket's first customer message (the thread holds the rest). */
   firstMessage: string | null;
+  /** What the customer did to it since: the card shows the edit or the deletion, and what was said. */
+  firstMessageRevisions?: Revisions;
 }
 
 export interface Card {
@@ -81,7 +84,7 @@ export function ticketCard(input: CardInput): Card {
   const channel = channelLabel(ticket.channel);
   const who = escapeMrkdwn(contactLabel(contact));
   const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(contact.address)}\`` : ''}`;
-  const said = input.firstMessage?.trim() ? quote(escapeMrkdwn(clip(input.firstMessage.trim(), FIRST_MESSAGE_CHARS))) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
+  const said = input.firstMessage?.trim() ? firstMessageText(input.firstMessage.trim(), input.firstMessageRevisions) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
 
   const fields: types.MrkdwnElement[] = [
     { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[ticket.status]}` },
@@ -102,6 +105,11 @@ export function ticketCard(input: CardInput): Card {
 
   const text = `#${ticket.number} · ${channel.label} · ${contactLabel(contact)}: ${ticket.subject ?? ''} (${ticket.status}, ${ticket.priority}${ticket.assignee ? `, <@${ticket.assignee}>` : ''})`;
   return { text, blocks };
+}
+
+/** The first message as the card quotes it; an edit shows beside the earlier text, each clipped shorter to fit. */
+function firstMessageText(text: string, revisions: Revisions = {}): string {
+  return customerLine(text, revisions, { quoted: true, max: isRevised(revisions) ? FIRST_MESSAGE_CHARS / 2 : FIRST_MESSAGE_CHARS });
 }
 
 /** The SLA as the card states it: breached, or the nearest due time (live, in the reader's clock). */

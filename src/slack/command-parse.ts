@@ -10,6 +10,7 @@ export type TicketCommand =
   | { kind: 'help' }
   | { kind: 'list'; filter: ListFilter }
   | { kind: 'sla' }
+  | { kind: 'channels' }
   | { kind: 'show' | 'claim' | 'pending' | 'resolve' | 'reopen' | 'close'; number: number }
   | { kind: 'assign'; number: number; user: string | 'me' }
   | { kind: 'priority'; number: number; priority: Priority }
@@ -33,6 +34,7 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   note: '/ticket note N text',
   tag: '/ticket tag N tag…',
   sla: '/ticket sla',
+  channels: '/ticket channels',
   help: '/ticket help',
 };
 
@@ -58,6 +60,8 @@ export function parseTicketCommand(text: string): TicketCommand {
       return { kind: 'help' };
     case 'sla':
       return rest.length === 0 ? { kind: 'sla' } : invalid('sla');
+    case 'channels':
+      return rest.length === 0 ? { kind: 'channels' } : invalid('channels');
     case 'list': {
       if (rest.length === 0) return { kind: 'list', filter: 'active' };
       const filter = rest[0]!.toLowerCase() as ListFilter;

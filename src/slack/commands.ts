@@ -1,3 +1,4 @@
+import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -7,13 +8,14 @@ import { helpText, parseTicketCommand, type ListFilter } from './command-parse.t
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
-import { clip, escapeMrkdwn, mrkdwnToPlain } from './text.ts';
+import { clip, escapeMrkdwn, mrkdwnToPlain, slackDate } from './text.ts';
 
 export interface CommandDeps {
   sql: Sql;
   tickets: Tickets;
   clock: Clock;
   logger: Logger;
+  channelStatus(): Promise<ChannelStatusLine[]>;
 }
 
 const LIST_LIMIT = 20;
@@ -35,6 +37,8 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         return listAnswer(deps, await listFor(deps, user, command.filter), listTitle(command.filter));
       case 'sla':
         return slaAnswer(deps);
+      case 'channels':
+        return channelsAnswer(await deps.channelStatus());
       case 'show':
         return showAnswer(await tickets.view(command.number));
       case 'claim':
@@ -120,6 +124,34 @@ async function slaAnswer(deps: CommandDeps): Promise<string> {
     ...(breached.length ? [`*Breached* (${breached.length}):`, ...lines(breached)] : []),
     ...(soon.length ? [`*Due within the hour* (${soon.length}):`, ...lines(soon)] : []),
   ].join('\n');
+}
+
+const STATE_WORDS: Record<ChannelStatusLine['state'], { emoji: string; words: string }> = {
+  webhooks: { emoji: ':large_green_circle:', words: 'receiving webhooks' },
+  connected: { emoji: ':large_green_circle:', words: 'connected' },
+  connecting: { emoji: ':large_yellow_circle:', words: 'connecting' },
+  reconnecting: { emoji: ':large_yellow_circle:', words: 'reconnecting' },
+  'login-required': { emoji: ':red_circle:', words: 'login required' },
+  'session-lost': { emoji: ':red_circle:', words: 'session lost' },
+  'token-refused': { emoji: ':red_circle:', words: 'token refused' },
+  stopped: { emoji: ':red_circle:', words: 'stopped (no instance holds it)' },
+};
+
+/** `/ticket channels`: one line per channel: how messages come in, its state and since when, who holds it, the last message. */
+export function channelsAnswer(lines: readonly ChannelStatusLine[]): string {
+  if (lines.length === 0) return 'No channels are configured.';
+  return [`*Channels* (${lines.length}):`, ...lines.map((line) => `• ${channelStatusText(line)}`)].join('\n');
+}
+
+function channelStatusText(line: ChannelStatusLine): string {
+  const state = STATE_WORDS[line.state];
+  const name = `*${escapeMrkdwn(line.channel)}*${line.module === line.channel ? '' : ` (${escapeMrkdwn(line.module)})`}`;
+  const detail = line.detail && line.state !== 'connected' ? `: ${escapeMrkdwn(clip(line.detail, 200))}` : '';
+  const since = line.since ? ` since ${slackDate(line.since)}` : '';
+  const holder = line.inbound === 'connection' && line.holder ? ` · held by \`${escapeMrkdwn(line.holder)}\`` : '';
+  const last = line.lastInboundAt ? `last message ${slackDate(line.lastInboundAt, '{ago}')}` : 'no messages yet';
+  const how = line.state === 'webhooks' ? 'webhooks' : `${line.inbound} · ${state.words}${detail}${since}${holder}`;
+  return `${state.emoji} ${name} · ${how} · ${last}`;
 }
 
 function showAnswer(view: TicketView): string {

@@ -3,6 +3,7 @@ import type { CoreModule, ModuleFactory } from '../modules.ts';
 import { createBoltApp } from './bolt.ts';
 import { createDispatch } from './dispatch.ts';
 import { handleSlackEvent } from './events.ts';
+import { runNoticeJob, slackNoticeObserver, type NoticeJob } from './notices.ts';
 import { slackObserver } from './observer.ts';
 import { SLACK_EVENTS_PATH, slackRoutes } from './receiver.ts';
 import { createWebClient, webClientOptions } from './slack-api.ts';
@@ -16,9 +17,10 @@ export { SLACK_EVENTS_PATH } from './receiver.ts';
 
 /**
  * The agents' Slack (product.md §4): ticket cards in the triage channel, the conversation in
- * each card's thread, `/ticket`, buttons and menus, the App Home. Postgres is the truth and
- * Slack its mirror: every Slack write is queued in the transaction of the change that causes
- * it and made by a per-ticket job that retries until Slack has it.
+ * each card's thread, `/ticket`, buttons and menus, the App Home, and operator notices about
+ * channels' connections. Postgres is the truth and Slack its mirror: every Slack write is
+ * queued in the transaction of the change that causes it and made by a job that retries
+ * until Slack has it.
  */
 export const slackModule: ModuleFactory = (deps) => {
   const { logger } = deps;
@@ -38,19 +40,23 @@ export const slackModule: ModuleFactory = (deps) => {
   const sql = deps.database.sql;
   const client = createWebClient(config, logger, deps.fetch);
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config };
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 
   const module: CoreModule = {
     name: 'slack',
     ...(config.triageChannel ? { observer: slackObserver({ jobs, triageChannel: config.triageChannel }) } : {}),
+    noticeObserver: slackNoticeObserver(jobs),
     ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
     async start() {
       await jobs.work<{ ticketId: number }>(QUEUES.slackSync, { localConcurrency: 4 }, (job) => syncTicket(sync, job.data.ticketId));
       await jobs.work<{ event: Record<string, unknown> }>(QUEUES.slackEvent, { localConcurrency: 2 }, (job) =>
         handleSlackEvent({ sql, jobs, tickets, client, config, clock, logger, fetch: deps.fetch }, job.data.event),
       );
+      // One at a time, oldest first: a notice is posted before its recovery (a notice closed
+      // before it could be posted is not posted; its recovery says what it was).
+      await jobs.work<NoticeJob>(QUEUES.operatorNotice, { localConcurrency: 1 }, (job) => runNoticeJob({ sql, jobs, client, config, logger }, job.data));
       if (config.appToken) {
         socket = createSocketMode({ appToken: config.appToken, clientOptions: webClientOptions(config, logger, deps.fetch), dispatch, logger });
         socket.start();

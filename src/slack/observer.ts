@@ -56,6 +56,11 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         if (data.late) items.push({ ticketId, kind: 'note', data: { text: slaLateText(data) } });
         else items.push({ ticketId, kind: 'escalation', data: { ...data, type: kind } });
         break;
+      case 'message-edited':
+      case 'message-deleted':
+        // The customer changed a message: its thread post (or the card) shows it in place.
+        items.push({ ticketId, kind: 'revision', messageId: data.messageId });
+        break;
       case 'sla-ladder':
         items.push({ ticketId, kind: 'escalation', data: { ...data, type: kind } });
         break;

@@ -3,6 +3,7 @@ import type { Db } from '../db/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import type { Ticket } from '../tickets/index.ts';
 import type { Direction } from '../tickets/types.ts';
+import type { Revisions } from './revisions.ts';
 
 /** A ticket's Slack card row (slack_cards). */
 export interface CardRow {
@@ -19,7 +20,7 @@ export interface CardRow {
   customer: string;
 }
 
-export type OutboxKind = 'message' | 'note' | 'reaction' | 'escalation';
+export type OutboxKind = 'message' | 'note' | 'reaction' | 'escalation' | 'revision';
 
 /** One thing still to reach Slack, with the message it names (if any). */
 export interface OutboxItem {
@@ -27,7 +28,17 @@ export interface OutboxItem {
   kind: OutboxKind;
   messageId: string | null;
   data: Record<string, unknown>;
-  message: { direction: Direction; author: string | null; text: string; attachments: StoredFile[]; slackTs: string | null } | null;
+  message: ({ direction: Direction; author: string | null; text: string; attachments: StoredFile[]; slackTs: string | null } & Revisions) | null;
+  /**
+   * For a revision of a message already in Slack: every customer message of that post (a
+   * joined post holds several), in order, as they read now.
+   */
+  post?: PostedLine[];
+}
+
+/** One customer message of a thread post. */
+export interface PostedLine extends Revisions {
+  text: string;
 }
 
 /** Gives each ticket a card row in `channel` (posted by the sync job); existing rows stay. */
@@ -106,13 +117,28 @@ export async function releaseCard(db: Db, ticketId: number, outcome: { failures:
 
 /** The ticket's pending Slack work, oldest first. */
 export async function pendingItems(db: Db, ticketId: number, limit: number): Promise<OutboxItem[]> {
-  const rows = await db<(Omit<OutboxItem, 'message'> & { direction: Direction | null; author: string | null; text: string | null; attachments: StoredFile[] | null; slackTs: string | null })[]>`
-    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.slack_ts
+  type Row = Omit<OutboxItem, 'message' | 'post'> & {
+    direction: Direction | null;
+    author: string | null;
+    text: string | null;
+    attachments: StoredFile[] | null;
+    slackTs: string | null;
+    editedText: string | null;
+    deletedAt: Date | null;
+    post: { text: string; editedText: string | null; deletedAt: string | null }[] | null;
+  };
+  const rows = await db<Row[]>`
+    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.slack_ts, m.edited_text, m.deleted_at,
+      case when o.kind = 'revision' and m.slack_ts is not null then (
+        select jsonb_agg(jsonb_build_object('text', p.text, 'editedText', p.edited_text, 'deletedAt', p.deleted_at) order by p.seq)
+        from messages p where p.ticket_id = o.ticket_id and p.slack_ts = m.slack_ts and p.direction = 'inbound'
+      ) end as post
     from slack_outbox o left join messages m on m.id = o.message_id
     where o.ticket_id = ${ticketId} order by o.id limit ${limit}`;
-  return rows.map(({ direction, author, text, attachments, slackTs, ...item }) => ({
+  return rows.map(({ direction, author, text, attachments, slackTs, editedText, deletedAt, post, ...item }) => ({
     ...item,
-    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], slackTs } : null,
+    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], slackTs, editedText, deletedAt } : null,
+    ...(post ? { post: post.map((p) => ({ text: p.text, editedText: p.editedText, deletedAt: p.deletedAt ? new Date(p.deletedAt) : null })) } : {}),
   }));
 }
 
@@ -143,17 +169,27 @@ export interface CardSource {
   ticket: Ticket;
   contact: { name: string | null; address: string };
   firstMessage: string | null;
+  firstMessageRevisions: Revisions;
 }
 
 export async function cardSource(db: Db, ticketId: number): Promise<CardSource | undefined> {
-  const [row] = await db<(Ticket & { contactName: string | null; displayName: string | null; address: string; firstMessage: string | null })[]>`
+  type Row = Ticket & { contactName: string | null; displayName: string | null; address: string; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
+  const [row] = await db<Row[]>`
     select t.*, c.name as contact_name, i.display_name, i.address,
-      (select m.text from messages m where m.ticket_id = t.id and m.direction = 'inbound' order by m.seq limit 1) as first_message
+      f.text as first_message, f.edited_text as first_edited_text, f.deleted_at as first_deleted_at
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
+      left join lateral (
+        select m.text, m.edited_text, m.deleted_at from messages m where m.ticket_id = t.id and m.direction = 'inbound' order by m.seq limit 1
+      ) f on true
     where t.id = ${ticketId}`;
   if (!row) return undefined;
-  const { contactName, displayName, address, firstMessage, ...ticket } = row;
-  return { ticket, contact: { name: contactName ?? displayName, address }, firstMessage };
+  const { contactName, displayName, address, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
+  return {
+    ticket,
+    contact: { name: contactName ?? displayName, address },
+    firstMessage,
+    firstMessageRevisions: { editedText: firstEditedText, deletedAt: firstDeletedAt },
+  };
 }
 
 /** The ticket whose card is the parent of this thread. */

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { StoredFile } from '../files/store.ts';
 import { CARD_ACTIONS, actionsBlockId, metricLabel } from './card.ts';
+import { customerLine } from './revisions.ts';
 import type { OutboxItem } from './slack-sql.ts';
 import { escapeMrkdwn, humanDuration } from './text.ts';
 
@@ -16,6 +17,8 @@ export type Step =
   /** A message with files: uploaded into the thread with the text as its comment. */
   | { kind: 'upload'; ids: string[]; files: StoredFile[]; comment: string }
   | { kind: 'react'; ids: string[]; ts: string; name: string }
+  /** A customer post re-rendered in place (chat.update of `ts`) after an edit or a deletion. */
+  | { kind: 'revise'; ids: string[]; ts: string; text: string }
   /** A post in the escalation channel (or, without one, the thread), linking the card. */
   | { kind: 'escalation'; ids: string[]; text: (link: string) => string };
 
@@ -45,7 +48,26 @@ export function nextStep(items: readonly OutboxItem[], customer: Speaker): Step 
       return { kind: 'escalation', ids: [head.id], text: (link) => escalationText(head.data, customer, link) };
     case 'message':
       return messageStep(items, customer);
+    case 'revision':
+      return reviseStep(items);
   }
+}
+
+/**
+ * A revised message already in Slack: its post is rendered again whole, every message it joins
+ * as each reads now. Revisions waiting for the same post make one update. A message not yet in
+ * Slack needs none: it is posted as revised, or it is the first message, shown on the card.
+ */
+function reviseStep(items: readonly OutboxItem[]): Step {
+  const head = items[0]!;
+  const ts = head.message?.slackTs;
+  if (!ts || !head.post?.length) return { kind: 'skip', ids: [head.id] };
+  const ids = [head.id];
+  for (const next of items.slice(1)) {
+    if (next.kind !== 'revision' || next.message?.slackTs !== ts) break;
+    ids.push(next.id);
+  }
+  return { kind: 'revise', ids, ts, text: head.post.map((line) => customerLine(line.text, line)).join('\n').slice(0, POST_LIMIT_CHARS) };
 }
 
 function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
@@ -54,7 +76,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
   if (!message || message.slackTs || (message.text.trim() === '' && message.attachments.length === 0)) return { kind: 'skip', ids: [head.id] };
   if (message.attachments.length > 0) {
     const files = message.attachments.length === 1 ? 'a file' : `${message.attachments.length} files`;
-    const said = head.data.onCard ? ` sent ${files} with this message` : message.text.trim() ? `: ${escapeMrkdwn(message.text)}` : ` sent ${files}`;
+    const said = head.data.onCard ? ` sent ${files} with this message` : message.text.trim() ? `: ${lineOf(message)}` : ` sent ${files}`;
     return { kind: 'upload', ids: [head.id], files: message.attachments, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
   }
   if (message.direction === 'system' && head.data.offer === 'template') return templateOffer(head, customer);
@@ -70,7 +92,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
       joined.push(next);
       length += m.text.length + 1;
     }
-    const lines = joined.map((i) => escapeMrkdwn(i.message!.text));
+    const lines = joined.map((i) => lineOf(i.message!));
     if (message.direction === 'system') {
       return { kind: 'post', ids: joined.map((i) => i.id), text: lines.map((l) => `:information_source: ${l}`).join('\n').slice(0, POST_LIMIT_CHARS) };
     }
@@ -97,6 +119,11 @@ function templateOffer(item: OutboxItem, customer: Speaker): Step {
       },
     ],
   };
+}
+
+/** A message's text as its thread post shows it: a customer's with what became of it since. */
+function lineOf(message: NonNullable<OutboxItem['message']>): string {
+  return message.direction === 'inbound' ? customerLine(message.text, message) : escapeMrkdwn(message.text);
 }
 
 function speakerOf(message: NonNullable<OutboxItem['message']>, customer: Speaker): string {

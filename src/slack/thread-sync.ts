@@ -192,8 +192,17 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
         return null;
       });
       // Already there (a repeated run), or the agent deleted their message: nothing to do.
-      const gone = reacted.kind === 'failed' && reacted.failure.kind === 'refused' && ['already_reacted', 'message_not_found'].includes(reacted.failure.code);
-      return gone ? { kind: 'done', ts: null } : reacted;
+      return refusedAs(reacted, ['already_reacted', 'message_not_found']);
+    }
+    case 'revise': {
+      // chat.update counts against its own per-workspace tier, not the channel's post rate: no
+      // slot to reserve. Username and icon stay as posted. https://docs.slack.dev/reference/methods/chat.update
+      const revised = await attempt(undefined, async () => {
+        await client.chat.update({ channel: card.channel, ts: step.ts, text: step.text });
+        return null;
+      });
+      // The post was deleted in Slack, or is not ours to change: nothing left to update.
+      return refusedAs(revised, ['message_not_found', 'cant_update_message']);
     }
     case 'escalation': {
       let link = '';
@@ -210,6 +219,12 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
       });
     }
   }
+}
+
+/** A refusal with one of `codes` means there is nothing left to do: the step is done. */
+function refusedAs(performed: Performed, codes: readonly string[]): Performed {
+  const moot = performed.kind === 'failed' && performed.failure.kind === 'refused' && codes.includes(performed.failure.code);
+  return moot ? { kind: 'done', ts: null } : performed;
 }
 
 /**

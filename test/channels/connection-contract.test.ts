@@ -16,7 +16,7 @@ connectionContract({
   tearDown: () => platform.close(),
   start: (db) =>
     startTestSwitchboard({
-      ...(db ? { db } : {}),
+      db,
       extraChannelModules: [{ module: fakeConnectionModule as ChannelModule<never>, config: { url: platform.url, token: platform.token, pollTimeoutSeconds: 1 } }],
     }),
   deliver: (text) => platform.customerWrites({ chat: CHAT, from: 'contract-customer', text }),

@@ -73,8 +73,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await instances.a?.stop();
-  await instances.b?.stop();
+  await instances.a?.close(); // the database was given to them: it stays until dropped below
+  await instances.b?.close();
   await platform?.close();
   await slack?.close();
   await db?.drop();

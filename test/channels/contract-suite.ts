@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelName } from '../../src/channels/contract.ts';
+import { createTestDatabase } from '../helpers/database.ts';
 import type { TestSwitchboard } from '../helpers/switchboard.ts';
 
 /**
@@ -99,8 +100,8 @@ export interface ConnectionHarness {
   channel: ChannelName;
   /** The channel module's name (its state, lock and notices are keyed by it). */
   module: string;
-  /** Starts an instance on `db` (a fresh one when omitted). */
-  start(db?: TestSwitchboard['db']): Promise<TestSwitchboard>;
+  /** Starts an instance on `db`. */
+  start(db: TestSwitchboard['db']): Promise<TestSwitchboard>;
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
   /** The customer writes; returns the platform id. */
@@ -117,12 +118,15 @@ export interface ConnectionHarness {
 export function connectionContract(harness: ConnectionHarness): void {
   describe(`the connection contract: ${harness.channel}`, () => {
     let app: TestSwitchboard;
+    let db: TestSwitchboard['db'];
     beforeAll(async () => {
       await harness.setUp();
-      app = await harness.start();
+      db = await createTestDatabase();
+      app = await harness.start(db);
     });
     afterAll(async () => {
-      await app?.close();
+      await app?.close(); // its database was given to it, so it stays: dropped here
+      await db?.drop();
       await harness.tearDown();
     });
 
@@ -184,8 +188,7 @@ export function connectionContract(harness: ConnectionHarness): void {
 
     it('resumes from its stored state after a restart, storing nothing twice', async () => {
       await settle();
-      const db = app.db;
-      await app.stop();
+      await app.close();
       const missed = harness.deliver('written while no instance was up');
       app = await harness.start(db);
       await stored(missed);

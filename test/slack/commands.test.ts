@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USAGE } from '../../src/slack/command-parse.ts';
-import { ADA, blockText, ESCALATIONS, GRACE, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
+import { ADA, blockText, ESCALATIONS, GRACE, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
 
 let desk: SlackDesk;
 beforeAll(async () => {
@@ -9,15 +9,7 @@ beforeAll(async () => {
 afterAll(() => desk?.close());
 
 /** Runs `/ticket text` as `user` and returns the ephemeral answer they saw. */
-async function ticket(text: string, user = ADA): Promise<string> {
-  const seen = desk.slack.ephemerals(user).length;
-  const delivery = await desk.slack.http.command(desk.eventsUrl, desk.slack.slashCommand({ user, channel: TRIAGE, command: '/ticket', text }));
-  expect(delivery.status).toBe(200);
-  const shown = desk.slack.ephemerals(user).slice(seen);
-  expect(shown).toHaveLength(1);
-  expect(shown[0]!.source).toBe('command_response');
-  return shown[0]!.text;
-}
+const ticket = (text: string, user = ADA) => slashTicket(desk, text, user);
 
 const eventsOf = (number: number) =>
   desk.app.db.sql<{ kind: string; actor: string; data: Record<string, unknown> }[]>`

@@ -83,6 +83,17 @@ export async function startSlackDesk(
   return desk;
 }
 
+/** Runs `/ticket text` as `user` over signed HTTP and returns the one ephemeral answer they saw. */
+export async function slashTicket(desk: SlackDesk, text: string, user = ADA): Promise<string> {
+  const seen = desk.slack.ephemerals(user).length;
+  const delivery = await desk.slack.http.command(desk.eventsUrl, desk.slack.slashCommand({ user, channel: TRIAGE, command: '/ticket', text }));
+  expect(delivery.status).toBe(200);
+  const shown = desk.slack.ephemerals(user).slice(seen);
+  expect(shown).toHaveLength(1);
+  expect(shown[0]!.source).toBe('command_response');
+  return shown[0]!.text;
+}
+
 /** The text of every block of a message, for asserting what an agent reads on a card. */
 export function blockText(message: SlackMessage | undefined): string {
   return JSON.stringify(message?.blocks ?? []);

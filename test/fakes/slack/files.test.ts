@@ -54,6 +54,20 @@ describe('file upload v2 (client.filesUploadV2)', () => {
     expect(anonymous.headers.get('content-type')).toMatch(/text\/html/);
   });
 
+  it('tells through files.info where an upload was shared, with the ts of the message carrying it', async () => {
+    const parent = await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'Ticket #4' });
+    const top = await client.filesUploadV2({ channel_id: 'C0GENERAL1', content: 'qr', filename: 'qr.png', initial_comment: 'scan me' });
+    const topId = top.files[0]!.files![0]!.id!;
+    const { file } = await client.files.info({ file: topId });
+    expect(file?.shares?.public?.C0GENERAL1).toEqual([expect.objectContaining({ ts: slack.messages('C0GENERAL1')[0]!.ts, channel_name: 'general' })]);
+    expect(file?.shares?.public?.C0GENERAL1?.[0]?.thread_ts).toBeUndefined();
+
+    const reply = await client.filesUploadV2({ channel_id: 'C0TRIAGE01', thread_ts: parent.ts!, content: 'x', filename: 'x.txt' });
+    const { file: inThread } = await client.files.info({ file: reply.files[0]!.files![0]!.id! });
+    expect(inThread?.shares?.public?.C0TRIAGE01?.[0]).toMatchObject({ thread_ts: parent.ts, ts: slack.thread('C0TRIAGE01', parent.ts!)[1]!.ts });
+    await expect(client.files.info({ file: 'F0NOSUCH' })).rejects.toMatchObject({ data: { error: 'file_not_found' } });
+  });
+
   it('refuses to complete an upload whose bytes never arrived', async () => {
     const { file_id } = await client.files.getUploadURLExternal({ filename: 'x.txt', length: 3 });
     await expect(client.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: 'C0TRIAGE01' })).rejects.toMatchObject({ data: { error: 'file_not_found' } });

@@ -3,7 +3,8 @@
  *   1. files.getUploadURLExternal {filename, length} → {upload_url, file_id}
  *   2. POST the bytes to upload_url (the WebClient sends multipart/form-data)
  *   3. files.completeUploadExternal {files:[{id,title}], channel_id, thread_ts, initial_comment}
- * Step 3 shares the files into the channel (or thread) as one message with `files`.
+ * Step 3 shares the files into the channel (or thread) as one message with `files`; files.info
+ * then says where (`shares`), the only way to learn that message's ts.
  * https://docs.slack.dev/messaging/working-with-files#uploading_files
  */
 import { randomUUID } from 'node:crypto';
@@ -78,6 +79,36 @@ export function completeUploadExternal(ws: Workspace, args: Json, base: string):
     appendMessage(ws, channel.id, message);
   }
   return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+}
+
+/**
+ * files.info: the file and where it is shared, `shares.public|private[channel]` listing the
+ * messages that carry it (`ts`, and `thread_ts` for a share in a thread).
+ * https://docs.slack.dev/reference/methods/files.info
+ */
+export function filesInfo(ws: Workspace, args: Json, base: string): Answer {
+  const file = ws.files.get(str(args, 'file') ?? '');
+  if (!file?.completed) return fail('file_not_found');
+  const shares: Record<'public' | 'private', Record<string, Json[]>> = { public: {}, private: {} };
+  for (const [channelId, history] of ws.history) {
+    const channel = ws.channels.get(channelId);
+    if (!channel) continue;
+    for (const message of history) {
+      if (!message.files?.some((f) => f.id === file.id)) continue;
+      const list = (shares[channel.isPrivate ? 'private' : 'public'][channelId] ??= []);
+      list.push({
+        ts: message.ts,
+        channel_name: channel.name,
+        team_id: ws.team.id,
+        share_user_id: message.user ?? '',
+        source: 'UNKNOWN',
+        ...(message.thread_ts && message.thread_ts !== message.ts ? { thread_ts: message.thread_ts } : {}),
+        ...(message.reply_count ? { reply_count: message.reply_count, latest_reply: message.latest_reply } : {}),
+      });
+    }
+  }
+  const present = Object.fromEntries(Object.entries(shares).filter(([, byChannel]) => Object.keys(byChannel).length > 0));
+  return { ok: true, file: { ...fileObject(ws, file, base), ...(Object.keys(present).length ? { shares: present } : {}) }, comments: [] };
 }
 
 /** A file as messages show it; url_private is served by this emulator, behind the bot token. */

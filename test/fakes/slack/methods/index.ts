@@ -7,7 +7,7 @@ import type { Workspace } from '../workspace.ts';
 import type { Json } from '../types.ts';
 import * as chat from './chat.ts';
 import { appsConnectionsOpen, authTest, conversationsInfo, usersInfo } from './directory.ts';
-import { completeUploadExternal, getUploadURLExternal, type UploadTokens } from './files.ts';
+import { completeUploadExternal, filesInfo, getUploadURLExternal, type UploadTokens } from './files.ts';
 import * as reactions from './reactions.ts';
 import * as views from './views.ts';
 
@@ -42,5 +42,6 @@ export const METHODS: Record<string, Method> = {
   'conversations.info': { token: 'bot', run: (e, a) => conversationsInfo(e.ws, a) },
   'files.getUploadURLExternal': { token: 'bot', run: (e, a) => getUploadURLExternal(e.ws, a, e.base, e.uploads) },
   'files.completeUploadExternal': { token: 'bot', run: (e, a) => completeUploadExternal(e.ws, a, e.base) },
+  'files.info': { token: 'bot', run: (e, a) => filesInfo(e.ws, a, e.base) },
   'apps.connections.open': { token: 'app', run: (e) => appsConnectionsOpen(e.ws, e.wsBase) },
 };

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeNotices, findNotice, openNotice, type NoticeKind, type NoticeRow } from '../../src/channels/connections-sql.ts';
+import type { SlackMessage } from '../fakes/slack/types.ts';
+import { ESCALATIONS, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
+
+let desk: SlackDesk;
+beforeAll(async () => {
+  desk = await startSlackDesk();
+});
+afterAll(() => desk?.close());
+
+// A PNG's signature and a few bytes: enough for Slack to take it as an image upload.
+const QR_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+
+const observerOf = (app: SlackDesk['app']) => {
+  const observe = app.modules.find((m) => m.name === 'slack')?.noticeObserver;
+  if (!observe) throw new Error('the Slack module has no notice observer');
+  return observe;
+};
+
+/** Opens a notice as a connection holder's report does: the row and its observers in one transaction. */
+async function open(module: string, kind: NoticeKind, detail: string, qr: { qrText?: string; qrPng?: Uint8Array } = {}, app = desk.app): Promise<NoticeRow> {
+  return app.database.sql.begin(async (tx) => {
+    const notice = await openNotice(tx, { module, kind, detail, ...qr });
+    if (!notice) throw new Error(`a ${kind} notice is already open for ${module}`);
+    await observerOf(app)(tx, notice, 'opened');
+    return notice;
+  });
+}
+
+async function close(module: string, app = desk.app): Promise<NoticeRow[]> {
+  return app.database.sql.begin(async (tx) => {
+    const closed = await closeNotices(tx, module);
+    for (const notice of closed) await observerOf(app)(tx, notice, 'closed');
+    return closed;
+  });
+}
+
+/** The observer told again about a change it already handled (a repeated job must not post twice). */
+async function tellAgain(notice: NoticeRow, change: 'opened' | 'closed'): Promise<void> {
+  await desk.app.database.sql.begin((tx) => observerOf(desk.app)(tx, notice, change));
+}
+
+const about = (channel: string, module: string) => desk.slack.messages(channel).filter((m) => m.text.includes(module));
+const posted = async (id: string) => {
+  await expect.poll(async () => (await findNotice(desk.app.database.sql, id))?.slackTs, { timeout: 15_000 }).toBeTruthy();
+  return (await findNotice(desk.app.database.sql, id))!;
+};
+const recovered = async (id: string) => {
+  await expect.poll(async () => (await findNotice(desk.app.database.sql, id))?.recoveryPostedAt, { timeout: 15_000 }).toBeTruthy();
+  return (await findNotice(desk.app.database.sql, id))!;
+};
+const settle = () => new Promise((r) => setTimeout(r, 1_000));
+
+describe('operator notices in Slack', () => {
+  it('uploads the login QR code once to the escalation channel, and tells the recovery once in its thread', async () => {
+    const notice = await open('whatsapp-web', 'login-required', 'the linked device was logged out', { qrText: 'QR-TEXT', qrPng: QR_PNG });
+    const row = await posted(notice.id);
+    expect(row.slackChannel).toBe(ESCALATIONS);
+    const [message, ...others] = about(ESCALATIONS, 'whatsapp-web');
+    expect(others).toEqual([]);
+    expect(message).toMatchObject({
+      ts: row.slackTs,
+      upload: true,
+      text: ':warning: whatsapp-web needs attention: scan the QR code to link the device — the linked device was logged out',
+      files: [{ name: 'whatsapp-web-login-qr.png', mimetype: 'image/png' }],
+    });
+    expect(new Uint8Array(desk.slack.fileContent(message!.files![0]!.id)!)).toEqual(QR_PNG);
+
+    await tellAgain(notice, 'opened');
+    await settle();
+    expect(about(ESCALATIONS, 'whatsapp-web')).toHaveLength(1);
+
+    const [closed] = await close('whatsapp-web');
+    await recovered(notice.id);
+    await tellAgain(closed!, 'closed');
+    await settle();
+    const replies = desk.slack.thread(ESCALATIONS, row.slackTs!).slice(1);
+    expect(replies.map((m) => m.text)).toEqual([':white_check_mark: whatsapp-web is back: connected']);
+    expect(about(ESCALATIONS, 'whatsapp-web').filter((m: SlackMessage) => m.thread_ts === undefined || m.thread_ts === m.ts)).toHaveLength(1);
+  });
+
+  it('posts a text QR code in a code block when there is no image, and each new incident once more', async () => {
+    const first = await open('signal', 'login-required', 'link the device', { qrText: 'sgnl://linkdevice?uuid=abc' });
+    const row = await posted(first.id);
+    expect(desk.slack.message(ESCALATIONS, row.slackTs!)?.text).toBe(
+      ':warning: signal needs attention: scan the QR code to link the device — link the device\n```sgnl://linkdevice?uuid=abc```',
+    );
+    expect(desk.slack.message(ESCALATIONS, row.slackTs!)?.files).toBeUndefined();
+    await close('signal');
+    await recovered(first.id);
+
+    const second = await open('signal', 'session-lost', 'logged out on the phone');
+    const again = await posted(second.id);
+    expect(again.slackTs).not.toBe(row.slackTs);
+    expect(desk.slack.message(ESCALATIONS, again.slackTs!)?.text).toBe(':warning: signal needs attention: its session was lost and it must be linked again — logged out on the phone');
+    expect(about(ESCALATIONS, 'signal').filter((m) => m.text.startsWith(':warning:'))).toHaveLength(2);
+  });
+
+  it('retries while Slack fails and posts the notice once it is back', async () => {
+    desk.slack.failNext('chat.postMessage', 1, 500);
+    const notice = await open('discord', 'token-refused', 'HTTP 401 from the gateway');
+    const row = await posted(notice.id);
+    expect(desk.slack.callsTo('chat.postMessage').some((c) => c.status === 500)).toBe(true);
+    expect(about(ESCALATIONS, 'discord').map((m) => m.ts)).toEqual([row.slackTs]);
+    expect(about(ESCALATIONS, 'discord')[0]!.text).toBe(':warning: discord needs attention: the platform refused its token (check the configured token) — HTTP 401 from the gateway');
+  });
+
+  it('does not post a notice closed before it could be, and says in the channel what the recovery was about', async () => {
+    desk.slack.failFor('chat.postMessage', 2_500, 503);
+    const notice = await open('telegram', 'reconnecting', 'gateway closed the connection');
+    await close('telegram');
+    const row = await recovered(notice.id);
+    await settle();
+    expect(row.slackTs).toBeNull();
+    const lines = about(ESCALATIONS, 'telegram').map((m) => m.text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^:white_check_mark: telegram is back: connected \(it needed attention since <!date.*>: reconnecting for more than a minute\)$/);
+  });
+
+  it('uses the triage channel when no escalation channel is set', async () => {
+    const other = await startSlackDesk({ env: { SLACK_ESCALATION_CHANNEL: '' } });
+    try {
+      const notice = await open('email', 'session-lost', 'IMAP login failed', {}, other.app);
+      await expect.poll(async () => (await findNotice(other.app.database.sql, notice.id))?.slackChannel, { timeout: 15_000 }).toBe(TRIAGE);
+      expect(other.slack.messages(TRIAGE).map((m) => m.text)).toEqual([':warning: email needs attention: its session was lost and it must be linked again — IMAP login failed']);
+      expect(other.slack.messages(ESCALATIONS)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+});
