@@ -20,10 +20,16 @@ export interface ChannelStatusLine {
 
 /** Every configured channel's state and holder, for operators. */
 export async function channelOverview(db: Db, runtime: ChannelRuntime): Promise<ChannelStatusLine[]> {
+  const names = [...runtime.channels.keys()];
   const [connections, lastInbound] = await Promise.all([
     listConnections(db),
+    // The newest customer message per channel: a backward walk of the arrival order that stops
+    // at the first, instead of aggregating every message ever stored.
     db<{ channel: string; at: Date }[]>`
-      select channel, max(created_at) as at from messages where direction = 'inbound' group by channel`,
+      select c.channel, m.created_at as at from unnest(${names}::text[]) as c(channel)
+      cross join lateral (
+        select created_at from messages where channel = c.channel and direction = 'inbound' order by seq desc limit 1
+      ) m`,
   ]);
   const held = new Map(connections.map((c) => [c.module, c]));
   const last = new Map(lastInbound.map((r) => [r.channel, r.at]));

@@ -8,6 +8,7 @@ import type { Job } from 'pg-boss';
 import type { Db } from '../db/index.ts';
 import { executor, QUEUES, type Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
+import { backoffDelay } from '../shared/backoff.ts';
 import type { Clock } from '../shared/clock.ts';
 import { change, type TicketContext } from '../tickets/index.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
@@ -127,7 +128,7 @@ export async function runTimers(deps: TimerDeps, jobs: readonly TimerJob[]): Pro
       }
     } catch (error) {
       const attempt = (job.attempt ?? 0) + 1;
-      const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
+      const delayMs = backoffDelay({ attempt, baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
       deps.logger.error({ err: error, ticketId: job.ticketId, attempt, retryInMs: delayMs }, 'SLA evaluation failed; will retry');
       // If even this fails (the database is gone), the throw fails the batch and pg-boss retries it.
       await upsertTimer(deps.jobs, tickets.sql, { ...job, attempt }, new Date(Date.now() + delayMs));
