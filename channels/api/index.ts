@@ -40,7 +40,7 @@ function createApiChannel(config: ApiConfig, deps: ChannelDeps): ChannelSet {
 export const apiChannel: ChannelModule<ApiConfig> = {
   name: 'api',
   names: ['api'],
-  inbound: 'webhooks',
+  inbound: () => 'webhooks',
   settings: apiSettings,
   create: createApiChannel,
 };

@@ -40,7 +40,7 @@ const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 export const twilioModule: ChannelModule<TwilioConfig> = {
   name: 'twilio',
   names: ['sms', 'whatsapp'],
-  inbound: 'webhooks',
+  inbound: () => 'webhooks',
   settings: parseTwilioSettings,
   create: createTwilioChannels,
 };

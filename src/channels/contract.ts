@@ -389,8 +389,11 @@ export interface ChannelModule<C> {
   readonly name: string;
   /** Names of the channels this module can provide, for start-up reporting. */
   readonly names: readonly ChannelName[];
-  /** How its messages arrive: `create` returns an inbound of this kind. */
-  readonly inbound: ChannelInbound['kind'];
+  /**
+   * How its messages arrive: `create` returns an inbound of this kind. A module that can do
+   * either (Telegram: a webhook with a public URL, long polling without) says which per config.
+   */
+  inbound(config: C): ChannelInbound['kind'];
   /** Reads this module's variables; problems are recorded on the reader, naming the variable. */
   settings(env: EnvReader): ChannelSettings<C>;
   /** Builds the channel(s) and the way in from complete settings. */

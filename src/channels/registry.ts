@@ -62,8 +62,9 @@ export function createChannels(
     if (!settings.enabled) continue;
     const module = modules.find((m) => m.name === name);
     if (!module) throw new Error(`no channel module is named ${name}`);
-    const set = module.create(settings.config, depsFor(module.name, module.inbound === 'connection'));
-    if (set.inbound.kind !== module.inbound) throw new Error(`channel module ${name} said its messages arrive by ${module.inbound}, but built ${set.inbound.kind}`);
+    const way = module.inbound(settings.config);
+    const set = module.create(settings.config, depsFor(module.name, way === 'connection'));
+    if (set.inbound.kind !== way) throw new Error(`channel module ${name} said its messages arrive by ${way}, but built ${set.inbound.kind}`);
     for (const channel of set.channels) {
       if (channels.has(channel.name)) throw new Error(`two channel modules provide the ${channel.name} channel`);
       channels.set(channel.name, channel);

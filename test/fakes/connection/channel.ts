@@ -173,7 +173,7 @@ export function createFakeConnection(config: FakeConnectionConfig, deps: Channel
 export const fakeConnectionModule: ChannelModule<FakeConnectionConfig> = {
   name: 'fakechat',
   names: [FAKE_CHANNEL],
-  inbound: 'connection',
+  inbound: () => 'connection',
   settings: () => ({ enabled: false, missing: ['(configured by tests)'] }),
   create: createFakeConnection,
 };
