@@ -65,12 +65,12 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
     async get<T>(key: string) {
       return (await readState(deps.sql, module, key)) as T | undefined;
     },
-    async set(key, value) {
-      const written = await writeState(deps.sql, module, key, value, fence());
+    async set(key, value, options) {
+      const written = await writeState(deps.sql, module, key, value, options?.anyInstance ? undefined : fence());
       if (!written) throw new ChannelStateFencedError(`${module}: another instance holds the connection now`);
     },
-    async delete(key) {
-      fence();
+    async delete(key, options) {
+      if (!options?.anyInstance) fence();
       await deleteState(deps.sql, module, key);
     },
   };

@@ -264,8 +264,13 @@ export interface ChannelLogger {
  */
 export interface ChannelStateStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
-  delete(key: string): Promise<void>;
+  /**
+   * `anyInstance`: bookkeeping that every instance may write, unfenced (which parts of a split
+   * reply are out), as opposed to the connection's own position (an offset), which only its
+   * holder may move.
+   */
+  set(key: string, value: unknown, options?: { anyInstance?: boolean }): Promise<void>;
+  delete(key: string, options?: { anyInstance?: boolean }): Promise<void>;
 }
 
 /** A write refused because another instance holds the connection now. */

@@ -40,6 +40,14 @@ describe('a channel module\'s session', () => {
     await expect(idle.state.set('offset', 1)).rejects.toBeInstanceOf(ChannelStateFencedError);
   });
 
+  it('lets any instance write bookkeeping marked anyInstance, such as a split reply\'s progress', async () => {
+    const sender = createModuleSession('sender', { sql: db.sql, logger, instance: 'not-the-holder', observers: [], fenced: true });
+    await sender.state.set('sent:m1', [0, 1], { anyInstance: true });
+    expect(await sender.state.get('sent:m1')).toEqual([0, 1]);
+    await sender.state.delete('sent:m1', { anyInstance: true });
+    expect(await sender.state.get('sent:m1')).toBeUndefined();
+  });
+
   it('raises a reconnecting notice only once reconnecting lasts longer than the limit, and closes it on recovery', async () => {
     const seen: string[] = [];
     const session = createModuleSession('flaky', {
