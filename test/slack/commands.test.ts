@@ -25,7 +25,7 @@ describe('/ticket', () => {
     expect(await ticket(`assign ${number} <@${GRACE}|grace>`)).toBe(`#${number} is assigned to <@${GRACE}>.`);
     expect(await ticket(`priority ${number} high`)).toBe(`#${number} is high priority.`);
     expect(await ticket(`pending ${number}`)).toBe(`#${number} is pending.`);
-    await expect.poll(() => card(number), { timeout: 10_000 }).toContain('Pending (waiting on the customer)');
+    await expect.poll(() => card(number), { timeout: 20_000 }).toContain('Pending (waiting on the customer)');
     expect(await ticket(`resolve ${number}`, GRACE)).toBe(`#${number} is resolved.`);
     expect(await ticket(`reopen ${number}`, GRACE)).toBe(`#${number} is open.`);
     expect(await ticket(`close ${number}`, GRACE)).toBe(`#${number} is closed.`);
@@ -42,7 +42,7 @@ describe('/ticket', () => {
         ['status', GRACE, 'closed'],
       ]),
     );
-    await expect.poll(() => card(number), { timeout: 10_000 }).toContain('*Status*\\nClosed');
+    await expect.poll(() => card(number), { timeout: 20_000 }).toContain('*Status*\\nClosed');
     expect(await card(number)).toContain(`*Assignee*\\n<@${GRACE}>`);
     expect(await card(number)).toContain('High');
   });
@@ -51,7 +51,7 @@ describe('/ticket', () => {
     const number = await desk.write('notes@example.com', 'hello');
     await desk.cardTs(number);
     expect(await ticket(`note ${number} called them &amp; left a voicemail`)).toBe(`Note added to #${number} (the customer does not see it).`);
-    await expect.poll(async () => (await desk.thread(number)).map((m) => m.text), { timeout: 10_000 }).toEqual([`:memo: *Note* from <@${ADA}>:\ncalled them &amp; left a voicemail`]);
+    await expect.poll(async () => (await desk.thread(number)).map((m) => m.text), { timeout: 20_000 }).toEqual([`:memo: *Note* from <@${ADA}>:\ncalled them &amp; left a voicemail`]);
     expect(await ticket(`tag ${number} billing VIP`)).toBe(`#${number} is tagged \`billing\` \`vip\`.`);
     const view = await desk.app.tickets.view(number);
     expect(view.messages.map((m) => [m.direction, m.text])).toEqual([
@@ -65,7 +65,7 @@ describe('/ticket', () => {
     const number = await desk.write('esc-cmd@example.com', 'this is the third time');
     await desk.cardTs(number);
     expect(await ticket(`escalate ${number} third contact this week`)).toBe(`#${number} is escalated (level 1).`);
-    await expect.poll(() => desk.slack.messages(ESCALATIONS).map((m) => m.text).join('\n'), { timeout: 10_000 }).toContain(`was escalated by <@${ADA}> to level 1: third contact this week`);
+    await expect.poll(() => desk.slack.messages(ESCALATIONS).map((m) => m.text).join('\n'), { timeout: 20_000 }).toContain(`was escalated by <@${ADA}> to level 1: third contact this week`);
   });
 
   it('lists and shows tickets', async () => {
