@@ -8,6 +8,7 @@
  * twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionHolder, connectionLockPids } from '../helpers/connection-lock.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../helpers/switchboard.ts';
 import { FAKE_CHANNEL, fakeConnectionModule } from '../fakes/connection/channel.ts';
@@ -42,7 +43,7 @@ async function startInstance(name: 'a' | 'b'): Promise<TestSwitchboard> {
 }
 
 const sql = () => db.sql;
-const holder = async () => (await sql()<{ holder: string | null; epoch: string; state: string }[]>`select holder, epoch, state from channel_connections where module = 'fakechat'`)[0];
+const holder = () => connectionHolder(sql(), 'fakechat');
 const holderApp = async () => {
   const row = await holder();
   return row?.holder === 'instance-a' ? instances.a! : row?.holder === 'instance-b' ? instances.b! : undefined;
@@ -199,13 +200,10 @@ describe('a connection channel on two instances', () => {
     platform.scan(); // whatever the test before left behind
     await expect.poll(async () => (await holder())?.state, { timeout: 15_000 }).toBe('connected');
     const before = (await holder())!;
-    const lockPid = await sql()<{ pid: number }[]>`
-      select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 1
-        and database = (select oid from pg_database where datname = current_database())
-        and ((classid::bigint << 32) | objid::bigint) = hashtextextended('switchboard:channel:fakechat', 0)`;
+    const lockPid = await connectionLockPids(sql(), 'fakechat');
     expect(lockPid).toHaveLength(1);
     const started = Date.now();
-    await sql()`select pg_terminate_backend(${lockPid[0]!.pid})`;
+    await sql()`select pg_terminate_backend(${lockPid[0]!})`;
     // The customer keeps writing through the fail-over.
     const during = [
       platform.customerWrites({ chat: 'chat-cleo', from: 'cleo', text: 'during 1' }),

@@ -6,6 +6,7 @@
 import type { APIUser } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../../fakes/discord/index.ts';
+import { connectionHolder, connectionLockPids } from '../../helpers/connection-lock.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { startTestSwitchboard, type TestSwitchboard } from '../../helpers/switchboard.ts';
 import { botOnline, discordEnv } from './helpers.ts';
@@ -27,7 +28,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const holder = async () => (await db.sql<{ holder: string | null; epoch: string; state: string }[]>`select holder, epoch, state from channel_connections where module = 'discord'`)[0];
+const holder = () => connectionHolder(db.sql, 'discord');
 const inbound = (externalId: string) =>
   db.sql<{ number: number }[]>`select t.number from messages m join tickets t on t.id = m.ticket_id where m.channel = 'discord' and m.external_id = ${externalId}`;
 async function storedOnce(externalId: string) {
@@ -64,14 +65,11 @@ describe('the Discord gateway on two instances', () => {
 
   it("is taken over when the holder's database session dies, fetching what was written meanwhile", { timeout: 60_000 }, async () => {
     const before = (await holder())!;
-    const [lock] = await db.sql<{ pid: number }[]>`
-      select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 1
-        and database = (select oid from pg_database where datname = current_database())
-        and ((classid::bigint << 32) | objid::bigint) = hashtextextended('switchboard:channel:discord', 0)`;
+    const [lock] = await connectionLockPids(db.sql, 'discord');
     // The gateway goes away with the holder, so what is written meanwhile reaches no one live:
     // the new holder has to fetch it.
     discord.gateway.pause();
-    await db.sql`select pg_terminate_backend(${lock!.pid})`;
+    await db.sql`select pg_terminate_backend(${lock!})`;
     const during = [discord.write(dm, eve, 'during 1').id, discord.write(dm, eve, 'during 2').id];
     await expect.poll(async () => Number((await holder())?.epoch ?? 0), { timeout: 30_000, interval: 200 }).toBeGreaterThan(Number(before.epoch));
     expect(await inbound(during[0]!)).toHaveLength(0);
