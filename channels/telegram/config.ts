@@ -43,9 +43,7 @@ export function parseTelegramSettings(env: EnvReader): ChannelSettings<TelegramC
   const apiUrl = env.url('TELEGRAM_API_URL') ?? 'https://api.telegram.org';
   const secret = env.text('TELEGRAM_WEBHOOK_SECRET');
   if (secret && !SECRET.test(secret)) env.problem('TELEGRAM_WEBHOOK_SECRET', 'must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram\'s rule)');
-  const groupsText = env.text('TELEGRAM_GROUPS');
-  const groups = groupsText === undefined ? false : /^(true|1|yes|on)$/i.test(groupsText);
-  if (groupsText !== undefined && !groups && !/^(false|0|no|off)$/i.test(groupsText)) env.problem('TELEGRAM_GROUPS', 'must be true or false');
+  const groups = env.boolean('TELEGRAM_GROUPS') ?? false;
   const publicBaseUrl = env.url('PUBLIC_BASE_URL');
 
   if (!token) return { enabled: false, missing: ['TELEGRAM_BOT_TOKEN'] };

@@ -81,6 +81,13 @@ export interface InboundMessage {
    * sender is that ticket's contact on this channel: a stranger's `[#12]` opens their own.
    */
   ticketHint?: number;
+  /**
+   * Other people the customer wrote to (email To/Cc, our own addresses left out): kept on the
+   * ticket and copied on its replies.
+   */
+  cc?: string[];
+  /** The message exactly as the platform delivered it (an email's source), kept for the agents. */
+  original?: InboundAttachment;
 }
 
 /**
@@ -180,6 +187,8 @@ export interface OutboundMessage {
   inReplyTo?: string;
   /** Platform ids of the conversation so far, oldest first (email `References`). */
   references: string[];
+  /** The people the customer copied, to copy on the reply (email Cc). */
+  cc?: string[];
 }
 
 export interface SendResult {

@@ -83,6 +83,15 @@ export class EnvReader {
     }
   }
 
+  /** true/false (also 1/0, yes/no, on/off); undefined when unset or not one of those (a problem). */
+  boolean(name: string): boolean | undefined {
+    const value = this.text(name);
+    if (value === undefined) return undefined;
+    if (/^(true|1|yes|on)$/i.test(value)) return true;
+    if (/^(false|0|no|off)$/i.test(value)) return false;
+    return this.problem(name, 'must be true or false');
+  }
+
   /** One of `values`; `fallback` when unset. */
   oneOf<const T extends string>(name: string, values: readonly T[], fallback: T): T {
     const value = this.text(name);

@@ -8,7 +8,7 @@ import { escapeMrkdwn, slackDate } from './text.ts';
 export interface CardInput {
   ticket: Pick<
     Ticket,
-    'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
+    'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'cc' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
   >;
   contact: { name: string | null; address: string };
   /** The ticket's first customer message (the thread holds the rest). */
@@ -84,7 +84,10 @@ export function ticketCard(input: CardInput): Card {
   const channel = channelLabel(ticket.channel);
   const who = escapeMrkdwn(contactLabel(contact));
   const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(contact.address)}\`` : ''}`;
-  const said = input.firstMessage?.trim() ? firstMessageText(input.firstMessage.trim(), input.firstMessageRevisions) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
+  const first = input.firstMessage?.trim();
+  const said = first ? firstMessageText(first, input.firstMessageRevisions) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
+  // A subject of its own (email), not the first line of the message standing in for one.
+  const subject = first && ticket.subject && !first.startsWith(ticket.subject.replace(/…$/, '')) ? `*Subject:* ${escapeMrkdwn(ticket.subject)}\n` : '';
 
   const fields: types.MrkdwnElement[] = [
     { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[ticket.status]}` },
@@ -94,10 +97,11 @@ export function ticketCard(input: CardInput): Card {
   const sla = slaLine(ticket);
   if (sla) fields.push({ type: 'mrkdwn', text: `*SLA*\n${sla}` });
   if (ticket.escalationLevel > 0) fields.push({ type: 'mrkdwn', text: `*Escalation*\n:arrow_double_up: level ${ticket.escalationLevel}` });
+  if (ticket.cc?.length) fields.push({ type: 'mrkdwn', text: `*CC*\n${ticket.cc.map((a) => escapeMrkdwn(a)).join(', ')}` });
   if (ticket.tags.length > 0) fields.push({ type: 'mrkdwn', text: `*Tags*\n${ticket.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ')}` });
 
   const blocks: types.KnownBlock[] = [
-    { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${headline}\n${said}` } },
+    { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${headline}\n${subject}${said}` } },
     { type: 'section', block_id: 'state', fields },
   ];
   const actions = cardActions(input.ticket);

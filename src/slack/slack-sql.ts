@@ -28,7 +28,9 @@ export interface OutboxItem {
   kind: OutboxKind;
   messageId: string | null;
   data: Record<string, unknown>;
-  message: ({ direction: Direction; author: string | null; text: string; attachments: StoredFile[]; slackTs: string | null } & Revisions) | null;
+  message:
+    | ({ direction: Direction; author: string | null; text: string; attachments: StoredFile[]; original?: StoredFile | null; slackTs: string | null } & Revisions)
+    | null;
   /**
    * For a revision of a message already in Slack: every customer message of that post (a
    * joined post holds several), in order, as they read now.
@@ -56,7 +58,7 @@ export async function ensureCards(db: Db, ticketIds: number[], channel: string):
  * `offers` carry an offer to the agent (the approved template, when a reply was refused).
  */
 export async function queueMessages(db: Db, messageIds: string[], onCard: number[], offers: string[] = []): Promise<void> {
-  // A new ticket's first message is on its card; only its files still need the thread.
+  // A new ticket's first message is on its card; only its files (and its original) still need the thread.
   await db`
     insert into slack_outbox (ticket_id, kind, message_id, data)
     select ticket_id, 'message', id,
@@ -65,7 +67,7 @@ export async function queueMessages(db: Db, messageIds: string[], onCard: number
            else '{}'::jsonb end
     from messages
     where id = any(${messageIds}::uuid[]) and slack_ts is null
-      and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]) and attachments = '[]'::jsonb)
+      and not (direction = 'inbound' and ticket_id = any(${onCard}::int[]) and attachments = '[]'::jsonb and original is null)
     order by seq`;
 }
 
@@ -122,22 +124,23 @@ export async function pendingItems(db: Db, ticketId: number, limit: number): Pro
     author: string | null;
     text: string | null;
     attachments: StoredFile[] | null;
+    original: StoredFile | null;
     slackTs: string | null;
     editedText: string | null;
     deletedAt: Date | null;
     post: { text: string; editedText: string | null; deletedAt: string | null }[] | null;
   };
   const rows = await db<Row[]>`
-    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.slack_ts, m.edited_text, m.deleted_at,
+    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.original, m.slack_ts, m.edited_text, m.deleted_at,
       case when o.kind = 'revision' and m.slack_ts is not null then (
         select jsonb_agg(jsonb_build_object('text', p.text, 'editedText', p.edited_text, 'deletedAt', p.deleted_at) order by p.seq)
         from messages p where p.ticket_id = o.ticket_id and p.slack_ts = m.slack_ts and p.direction = 'inbound'
       ) end as post
     from slack_outbox o left join messages m on m.id = o.message_id
     where o.ticket_id = ${ticketId} order by o.id limit ${limit}`;
-  return rows.map(({ direction, author, text, attachments, slackTs, editedText, deletedAt, post, ...item }) => ({
+  return rows.map(({ direction, author, text, attachments, original, slackTs, editedText, deletedAt, post, ...item }) => ({
     ...item,
-    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], slackTs, editedText, deletedAt } : null,
+    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], original, slackTs, editedText, deletedAt } : null,
     ...(post ? { post: post.map((p) => ({ text: p.text, editedText: p.editedText, deletedAt: p.deletedAt ? new Date(p.deletedAt) : null })) } : {}),
   }));
 }

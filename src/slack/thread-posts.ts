@@ -73,11 +73,16 @@ function reviseStep(items: readonly OutboxItem[]): Step {
 function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
   const head = items[0]!;
   const message = head.message;
-  if (!message || message.slackTs || (message.text.trim() === '' && message.attachments.length === 0)) return { kind: 'skip', ids: [head.id] };
-  if (message.attachments.length > 0) {
-    const files = message.attachments.length === 1 ? 'a file' : `${message.attachments.length} files`;
-    const said = head.data.onCard ? ` sent ${files} with this message` : message.text.trim() ? `: ${lineOf(message)}` : ` sent ${files}`;
-    return { kind: 'upload', ids: [head.id], files: message.attachments, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
+  if (!message || message.slackTs || (message.text.trim() === '' && message.attachments.length === 0 && !message.original)) return { kind: 'skip', ids: [head.id] };
+  if (message.attachments.length > 0 || message.original) {
+    // The original (an email's source) goes up after the customer's files, for an agent to open.
+    const count = message.attachments.length;
+    const files = count === 1 ? 'a file' : `${count} files`;
+    const said = head.data.onCard
+      ? count > 0 ? ` sent ${files} with this message` : ': the message as it arrived'
+      : message.text.trim() ? `: ${lineOf(message)}` : count > 0 ? ` sent ${files}` : ': (no text)';
+    const upload = [...message.attachments, ...(message.original ? [message.original] : [])];
+    return { kind: 'upload', ids: [head.id], files: upload, comment: `${speakerOf(message, customer)}${said}`.slice(0, POST_LIMIT_CHARS) };
   }
   if (message.direction === 'system' && head.data.offer === 'template') return templateOffer(head, customer);
   if (message.direction === 'inbound' || message.direction === 'system') {
@@ -87,7 +92,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
     let length = message.text.length;
     for (const next of items.slice(1)) {
       const m = next.message;
-      if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || !m.text.trim() || next.data.offer) break;
+      if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || m.original || !m.text.trim() || next.data.offer) break;
       if (length + m.text.length + 1 > JOIN_LIMIT_CHARS) break;
       joined.push(next);
       length += m.text.length + 1;

@@ -185,6 +185,7 @@ async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity
     ...(ticket.subject ? { subject: ticket.subject } : {}),
     ...(threading.inReplyTo ? { inReplyTo: threading.inReplyTo } : {}),
     references: threading.references,
+    ...(ticket.cc.length ? { cc: ticket.cc } : {}),
     id: message.id,
     ticket: ticket.number,
     to: identity.address,

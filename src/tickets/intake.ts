@@ -1,7 +1,7 @@
 import { IDENTITY_KIND_OF, type ChannelName, type IdentityKind, type InboundMessage, type IngestResult, type KnownChannelName } from '../channels/contract.ts';
 import { ValidationError } from '../errors.ts';
 import { cleanInbound } from './clean.ts';
-import { normaliseAddress, normalisePhone } from '../shared/address.ts';
+import { normaliseAddress, normaliseEmail, normalisePhone } from '../shared/address.ts';
 import { findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
@@ -33,7 +33,11 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
   if (!inbound.externalId) throw new ValidationError('the platform message id is empty', 'id');
 
   // Files first, outside the transaction: content-addressed, so a retry writes nothing new.
-  const attachments = await Promise.all(inbound.attachments.map((file) => ctx.files.put(file)));
+  const [original, attachments] = await Promise.all([
+    inbound.original ? ctx.files.put(inbound.original) : undefined,
+    Promise.all(inbound.attachments.map((file) => ctx.files.put(file))),
+  ]);
+  const cc = copiedAddresses(inbound.cc ?? [], address);
 
   try {
     return await change(ctx, async (tx, record, at) => {
@@ -65,6 +69,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           author: null,
           text: inbound.text,
           attachments,
+          ...(original ? { original } : {}),
           externalId: inbound.externalId,
           at,
         });
@@ -72,7 +77,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       if (ticket && 'status' in decision) {
         const from = ticket.status;
         // Pipelined like the reads above: the ticket's id is all the message needs.
-        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, at), store(ticket.id)]);
+        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, cc, at), store(ticket.id)]);
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -93,6 +98,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           conversation,
           recipient: inbound.recipient ?? null,
           subject: subjectOf(inbound),
+          cc,
           previousTicketId,
           at,
         });
@@ -121,6 +127,12 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
     if (!existing) throw error;
     return { ticket: existing.number, message: existing.id, duplicate: true };
   }
+}
+
+/** The copied addresses as stored: valid emails, each once, without the sender's own. */
+function copiedAddresses(cc: readonly string[], sender: string): string[] {
+  const addresses = cc.map((a) => normaliseEmail(a)).filter((a): a is string => a !== null && a !== sender);
+  return [...new Set(addresses)];
 }
 
 function subjectOf(inbound: InboundMessage): string | null {

@@ -11,16 +11,16 @@ export async function findByExternalId(db: Db, channel: ChannelName, externalId:
 }
 
 export type NewMessage = Pick<Message, 'ticketId' | 'channel' | 'direction' | 'author' | 'text' | 'attachments' | 'externalId'> &
-  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template'>> & { at: Date };
+  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template' | 'original'>> & { at: Date };
 
 /**
  * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.
  */
 export async function insertMessage(db: Db, m: NewMessage): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
-    insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, template, created_at)
+    insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
     values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
-            ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.at})
+            ${m.original ? db.json(m.original as never) : null}, ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.at})
     on conflict (channel, external_id) do nothing
     returning *`;
   return row;

@@ -66,14 +66,14 @@ export async function findLatestTicketId(db: Db, contactId: number, channel: Cha
   return row?.id;
 }
 
-export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'previousTicketId'> & {
+export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'cc' | 'previousTicketId'> & {
   at: Date;
 };
 
 export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
-    insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
-    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
+    insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, created_at, updated_at, last_inbound_at)
+    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.cc as string[]}::text[], ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
     returning *`;
   return row!;
 }
@@ -94,11 +94,15 @@ export async function lockTicketByNumber(db: Db, number: number): Promise<Ticket
   return row;
 }
 
-/** Records a customer message's arrival: the time, the status it leads to, where it came in. */
-export async function touchInbound(db: Db, ticketId: number, status: Status, recipient: string | null, at: Date): Promise<Ticket> {
+/**
+ * Records a customer message's arrival: the time, the status it leads to, where it came in, and
+ * anyone newly copied (added to the ticket's CCs, never dropped from them).
+ */
+export async function touchInbound(db: Db, ticketId: number, status: Status, recipient: string | null, cc: readonly string[], at: Date): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
     update tickets set last_inbound_at = ${at}, updated_at = ${at}, status = ${status},
       recipient = coalesce(${recipient}, recipient),
+      cc = cc || array(select unnest(${cc as string[]}::text[]) except select unnest(cc)),
       resolved_at = case when ${status}::text = 'resolved' then resolved_at else null end
     where id = ${ticketId} returning *`;
   return row!;

@@ -14,6 +14,8 @@ export interface Ticket {
   conversation: string;
   recipient: string | null;
   subject: string | null;
+  /** People the customer copied (email To/Cc other than ours): copied on every reply. */
+  cc: string[];
   status: Status;
   priority: Priority;
   assignee: string | null;
@@ -43,6 +45,8 @@ export interface Message {
   author: string | null;
   text: string;
   attachments: StoredFile[];
+  /** The message exactly as it arrived (an email's source), for the agents. */
+  original: StoredFile | null;
   externalId: string | null;
   /** The customer's latest edit of an inbound message (`text` stays what they first wrote). */
   editedText: string | null;

@@ -27,6 +27,8 @@ export interface TicketView {
   channel: string;
   conversation: string;
   subject: string | null;
+  /** People the customer copied (email): copied on every reply. */
+  cc: string[];
   tags: string[];
   escalationLevel: number;
   /** The SLA targets still running or paused (kept by the SLA engine); empty without one. */
@@ -44,6 +46,8 @@ export interface TicketView {
     author: string | null;
     text: string;
     attachments: { name: string; contentType: string; size: number }[];
+    /** The message as it arrived (an email's source), when the channel keeps it. */
+    original: { name: string; contentType: string; size: number } | null;
     externalId: string | null;
     delivery: string | null;
     deliveryError: { code: string | null; reason: string } | null;
@@ -70,6 +74,7 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
     channel: ticket.channel,
     conversation: ticket.conversation,
     subject: ticket.subject,
+    cc: ticket.cc,
     tags: ticket.tags,
     escalationLevel: ticket.escalationLevel,
     sla,
@@ -86,6 +91,7 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
       author: m.author,
       text: m.text,
       attachments: m.attachments.map(({ name, contentType, size }) => ({ name, contentType, size })),
+      original: m.original ? { name: m.original.name, contentType: m.original.contentType, size: m.original.size } : null,
       externalId: m.externalId,
       delivery: m.delivery,
       deliveryError: m.delivery === 'failed' || m.delivery === 'undelivered' ? { code: m.deliveryCode, reason: m.deliveryReason! } : null,

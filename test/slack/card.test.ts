@@ -9,6 +9,7 @@ const base: CardInput = {
     priority: 'normal',
     assignee: null,
     subject: 'My order is late',
+    cc: [],
     tags: [],
     escalationLevel: 0,
     slaDueAt: null,

@@ -79,7 +79,7 @@ describe('thread planning for edits and deletions', () => {
 
 describe('the card\'s first message', () => {
   const base: CardInput = {
-    ticket: { number: 42, channel: 'email', status: 'new', priority: 'normal', assignee: null, subject: 's', tags: [], escalationLevel: 0, slaDueAt: null, slaDueMetric: null, slaBreachedAt: null },
+    ticket: { number: 42, channel: 'email', status: 'new', priority: 'normal', assignee: null, subject: 's', cc: [], tags: [], escalationLevel: 0, slaDueAt: null, slaDueMetric: null, slaBreachedAt: null },
     contact: { name: 'Ada', address: 'ada@example.com' },
     firstMessage: 'My order is late',
   };
