@@ -37,7 +37,8 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'TELEGRAM_BOT_TOKEN',
   'TELEGRAM_WEBHOOK_SECRET',
   'DISCORD_BOT_TOKEN',
-  'EMAIL_PASSWORD',
+  'IMAP_PASSWORD',
+  'SMTP_PASSWORD',
 ]);
 
 const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');

@@ -1,5 +1,6 @@
 import { apiChannel } from '../../channels/api/index.ts';
 import { discordModule } from '../../channels/discord/index.ts';
+import { emailModule } from '../../channels/email/index.ts';
 import { telegramModule } from '../../channels/telegram/index.ts';
 import { twilioModule } from '../../channels/twilio/index.ts';
 import type { EnvReader } from '../shared/env.ts';
@@ -9,7 +10,7 @@ import type { Channel, ChannelDeps, ChannelModule, ChannelName, ChannelSettings,
  * The one place the core meets the adapters under channels/. Adding a platform is adding its
  * module here.
  */
-export const CHANNEL_MODULES: readonly ChannelModule<unknown>[] = [apiChannel, twilioModule, telegramModule, discordModule] as ChannelModule<unknown>[];
+export const CHANNEL_MODULES: readonly ChannelModule<unknown>[] = [apiChannel, twilioModule, telegramModule, discordModule, emailModule] as ChannelModule<unknown>[];
 
 /** A module's parsed settings, by module name (the configuration holds data, not modules). */
 export interface ChannelSettingsEntry {

@@ -111,15 +111,17 @@ export interface ConnectionHarness {
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
   /** The customer writes; returns the platform id. */
-  deliver(text: string): string;
-  edit(id: string, text: string): void;
-  /** The customer deletes a message; absent where the platform does not report deletions (Telegram's Bot API). */
-  remove?(id: string): void;
-  deliverUnknown(id: string): void;
+  deliver(text: string): string | Promise<string>;
+  /** The customer edits a message; absent where messages cannot change once sent (email). */
+  edit?(id: string, text: string): void | Promise<void>;
+  /** The customer deletes a message; absent where the platform does not report deletions (Telegram's Bot API, email). */
+  remove?(id: string): void | Promise<void>;
+  deliverUnknown(id: string): void | Promise<void>;
   /** The platform delivers its latest update again. */
-  redeliverLast(): void;
+  redeliverLast(): void | Promise<void>;
   received(): string[];
-  refuseToken(refuse: boolean): void;
+  /** The platform refuses (or accepts again) our credentials: a bot token, a mailbox password. */
+  refuseToken(refuse: boolean): void | Promise<void>;
 }
 
 export function connectionContract(harness: ConnectionHarness): void {
@@ -147,42 +149,43 @@ export function connectionContract(harness: ConnectionHarness): void {
       return (await rows(externalId))[0]!;
     };
     // Everything the platform has sent so far is taken once a later message is stored.
-    const settle = async () => stored(harness.deliver(`marker ${Math.random()}`));
+    const settle = async () => stored(await harness.deliver(`marker ${Math.random()}`));
 
     it('stores a message from the connection', async () => {
-      expect((await stored(harness.deliver('hello over the connection'))).text).toBe('hello over the connection');
+      expect((await stored(await harness.deliver('hello over the connection'))).text).toBe('hello over the connection');
     });
 
     it('stores nothing for an update it does not handle', async () => {
-      const id = harness.deliver('something to react to');
+      const id = await harness.deliver('something to react to');
       await stored(id);
       const before = await total();
-      harness.deliverUnknown(id);
+      await harness.deliverUnknown(id);
       await settle();
       expect(await total()).toBe(before + 1);
     });
 
     it('stores a redelivered update once', async () => {
-      const id = harness.deliver('only once');
+      const id = await harness.deliver('only once');
       await stored(id);
-      harness.redeliverLast();
+      await harness.redeliverLast();
       await settle();
       expect(await rows(id)).toHaveLength(1);
     });
 
-    it('hands edits and deletions to the core, keeping the original text', async () => {
-      const id = harness.deliver('first words');
+    // Where messages cannot change once sent (email) there is nothing to prove.
+    if (harness.edit) it('hands edits and deletions to the core, keeping the original text', async () => {
+      const id = await harness.deliver('first words');
       await stored(id);
-      harness.edit(id, 'second words');
+      await harness.edit!(id, 'second words');
       await expect.poll(async () => (await rows(id))[0]!.editedText, { timeout: 15_000 }).toBe('second words');
       expect((await rows(id))[0]!.text).toBe('first words');
       if (!harness.remove) return;
-      harness.remove(id);
+      await harness.remove(id);
       await expect.poll(async () => (await rows(id))[0]!.deletedAt, { timeout: 15_000 }).toBeTruthy();
     });
 
     it('sends a reply to the customer and ignores its echo', async () => {
-      const id = harness.deliver('please answer');
+      const id = await harness.deliver('please answer');
       const { number } = await stored(id);
       const before = await total();
       const reply = await app.tickets.reply({ ticket: number, author: 'U0CONTRACT', text: 'connection reply' });
@@ -197,7 +200,7 @@ export function connectionContract(harness: ConnectionHarness): void {
     it('resumes from its stored state after a restart, storing nothing twice', async () => {
       await settle();
       await app.close();
-      const missed = harness.deliver('written while no instance was up');
+      const missed = await harness.deliver('written while no instance was up');
       app = await harness.start(db);
       await stored(missed);
       const counts = await app.db.sql<{ n: number }[]>`select count(*)::int as n from messages where channel = ${harness.channel} and direction = 'inbound' group by external_id`;
@@ -205,11 +208,11 @@ export function connectionContract(harness: ConnectionHarness): void {
     });
 
     it('reports a refused token to operators once, and its recovery', async () => {
-      harness.refuseToken(true);
+      await harness.refuseToken(true);
       await expect
         .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is null`).length, { timeout: 20_000 })
         .toBe(1);
-      harness.refuseToken(false);
+      await harness.refuseToken(false);
       await expect
         .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is not null`).length, { timeout: 20_000 })
         .toBe(1);
