@@ -38,7 +38,7 @@ export interface SwitchboardOptions {
   hostname?: string;
   /** Core modules beside tickets (Slack, SLA); each may decline by returning undefined. */
   modules?: ModuleFactory[];
-  /** Channel modules beside the registry's, with their settings (the test fakes). */
+  /** Channel modules beside the registry's, with their settings (the test fakes); one named like a registry module replaces it. */
   extraChannelModules?: { module: ChannelModule<never>; config: unknown }[];
   /** This instance's name in `/ticket channels`; host:pid and a random suffix by default. */
   instance?: string;
@@ -93,9 +93,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   try {
     const apiToken = await ensureApiToken(config);
     const instance = options.instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const channelModules = [...CHANNEL_MODULES, ...(options.extraChannelModules ?? []).map((e) => e.module as ChannelModule<unknown>)];
+    // An extra module replaces the registry's of the same name (a test's module with a fake client).
+    const extraNames = new Set((options.extraChannelModules ?? []).map((e) => e.module.name));
+    const channelModules = [...CHANNEL_MODULES.filter((m) => !extraNames.has(m.name)), ...(options.extraChannelModules ?? []).map((e) => e.module as ChannelModule<unknown>)];
     const entries: ChannelSettingsEntry[] = [
-      ...config.channels.map((entry) => withApiToken(entry, apiToken.token)),
+      ...config.channels.filter((entry) => !extraNames.has(entry.module)).map((entry) => withApiToken(entry, apiToken.token)),
       ...(options.extraChannelModules ?? []).map((e) => ({ module: e.module.name, settings: { enabled: true as const, config: e.config } })),
     ];
     const noticeObservers: NoticeObserver[] = [];
@@ -119,6 +121,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const { channels } = runtime;
     for (const line of describeChannels(entries, channelModules)) {
       if (line.on) logger.info({ channel: line.channel }, `channel ${line.channel}: on`);
+      else if (line.reason) logger.warn({ channel: line.channel, missing: line.missing }, `channel ${line.channel}: off (${line.reason})`);
       else logger.info({ channel: line.channel, missing: line.missing }, `channel ${line.channel}: off (missing ${line.missing.join(', ')})`);
     }
 

@@ -39,7 +39,7 @@ describe('configuration', () => {
     expect(api.settings).toEqual({ enabled: true, config: { token: undefined, webhookUrl: 'https://hooks.example.com/desk/' } });
     expect(Object.isFrozen(api) && Object.isFrozen(api.settings)).toBe(true);
     expect(() => (config.channels as unknown[]).push({})).toThrow(TypeError);
-    expect(config.channels.map((entry) => entry.module)).toEqual(['api', 'twilio', 'telegram', 'discord', 'email']);
+    expect(config.channels.map((entry) => entry.module)).toEqual(['api', 'twilio', 'telegram', 'discord', 'email', 'whatsapp-web']);
     expect(JSON.parse(JSON.stringify(config.channels))).toEqual(config.channels);
   });
 

@@ -81,7 +81,7 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
 
   async function apply(condition: ConnectionCondition, at: number): Promise<void> {
     if (at === undefined || epoch !== at) return;
-    const detail = 'reason' in condition ? condition.reason : 'detail' in condition ? (condition.detail ?? null) : 'scan the QR code to log in';
+    const detail = 'reason' in condition ? condition.reason : condition.state === 'login-required' ? 'scan the QR code to log in' : (condition.detail ?? null);
     await deps.sql.begin(async (tx) => {
       if (!(await recordState(tx, module, at, condition.state, detail))) return;
       if (condition.state === 'connected') {

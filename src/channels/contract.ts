@@ -88,6 +88,11 @@ export interface InboundMessage {
   cc?: string[];
   /** The message exactly as the platform delivered it (an email's source), kept for the agents. */
   original?: InboundAttachment;
+  /**
+   * Whose identity `from` is when it is not the channel's kind: a WhatsApp privacy id
+   * (`whatsapp-lid`) for a sender whose phone number WhatsApp does not reveal.
+   */
+  identityKind?: IdentityKind;
 }
 
 /**
@@ -395,7 +400,8 @@ export type ChannelSettings<C> =
       /** Channels of this module left off although the module is on, with what they lack. */
       off?: { channel: ChannelName; missing: string[] }[];
     }
-  | { enabled: false; missing: string[] };
+  /** Off: the variables it lacks, and in words why when that is not the whole story (no Chromium found). */
+  | { enabled: false; missing: string[]; reason?: string };
 
 /** How one adapter folder plugs in: parse its settings, then build its channels and its way in. */
 export interface ChannelModule<C> {

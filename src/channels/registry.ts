@@ -3,6 +3,7 @@ import { discordModule } from '../../channels/discord/index.ts';
 import { emailModule } from '../../channels/email/index.ts';
 import { telegramModule } from '../../channels/telegram/index.ts';
 import { twilioModule } from '../../channels/twilio/index.ts';
+import { whatsappWebModule } from '../../channels/whatsapp-web/index.ts';
 import type { EnvReader } from '../shared/env.ts';
 import type { Channel, ChannelDeps, ChannelModule, ChannelName, ChannelSettings, ConnectionInbound, WebhookInbound } from './contract.ts';
 
@@ -10,7 +11,7 @@ import type { Channel, ChannelDeps, ChannelModule, ChannelName, ChannelSettings,
  * The one place the core meets the adapters under channels/. Adding a platform is adding its
  * module here.
  */
-export const CHANNEL_MODULES: readonly ChannelModule<unknown>[] = [apiChannel, twilioModule, telegramModule, discordModule, emailModule] as ChannelModule<unknown>[];
+export const CHANNEL_MODULES: readonly ChannelModule<unknown>[] = [apiChannel, twilioModule, telegramModule, discordModule, emailModule, whatsappWebModule] as ChannelModule<unknown>[];
 
 /** A module's parsed settings, by module name (the configuration holds data, not modules). */
 export interface ChannelSettingsEntry {
@@ -27,11 +28,11 @@ export function channelSettings(env: EnvReader, modules: readonly ChannelModule<
 export function describeChannels(
   entries: readonly ChannelSettingsEntry[],
   modules: readonly ChannelModule<unknown>[] = CHANNEL_MODULES,
-): { channel: ChannelName; on: boolean; missing: string[] }[] {
+): { channel: ChannelName; on: boolean; missing: string[]; reason?: string }[] {
   return entries.flatMap(({ module: name, settings }) => {
     const module = modules.find((m) => m.name === name);
     if (!module) return [];
-    if (!settings.enabled) return module.names.map((channel) => ({ channel, on: false, missing: settings.missing }));
+    if (!settings.enabled) return module.names.map((channel) => ({ channel, on: false, missing: settings.missing, ...(settings.reason ? { reason: settings.reason } : {}) }));
     const off = new Map((settings.off ?? []).map((o) => [o.channel, o.missing]));
     return module.names.map((channel) => ({ channel, on: !off.has(channel), missing: off.get(channel) ?? [] }));
   });

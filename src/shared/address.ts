@@ -1,7 +1,10 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 
-/** Identity kinds: SMS and both WhatsApp channels share `phone`, so one number is one contact. */
-export const IDENTITY_KINDS = ['phone', 'email', 'telegram', 'discord', 'api'] as const;
+/**
+ * Identity kinds: SMS and both WhatsApp channels share `phone`, so one number is one contact.
+ * `whatsapp-lid` is a WhatsApp privacy id (`…@lid`), for a sender whose number WhatsApp hides.
+ */
+export const IDENTITY_KINDS = ['phone', 'email', 'telegram', 'discord', 'api', 'whatsapp-lid'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /**
@@ -44,6 +47,10 @@ export function normaliseAddress(kind: IdentityKind, input: string): string | nu
     case 'telegram':
     case 'discord':
       return /^\d+$/.test(input.trim()) ? input.trim() : null;
+    case 'whatsapp-lid': {
+      const id = input.trim().replace(/@lid$/i, '');
+      return /^\d{1,32}$/.test(id) ? id : null;
+    }
     case 'api':
       return input.length > 0 && input.length <= 256 ? input : null;
   }

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ChannelName, KnownChannelName } from '../channels/contract.ts';
+import type { ChannelName, IdentityKind, KnownChannelName } from '../channels/contract.ts';
 import type { Priority, Status, Ticket } from '../tickets/index.ts';
 import { customerLine, isRevised, type Revisions } from './revisions.ts';
 import { escapeMrkdwn, slackDate } from './text.ts';
@@ -10,7 +10,8 @@ export interface CardInput {
     Ticket,
     'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'cc' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
   >;
-  contact: { name: string | null; address: string };
+  /** `kind` says how to read the address (a WhatsApp privacy id is not a number). */
+  contact: { name: string | null; address: string; kind?: IdentityKind };
   /** The ticket's first customer message (the thread holds the rest). */
   firstMessage: string | null;
   /** What the customer did to it since: the card shows the edit or the deletion, and what was said. */
@@ -70,7 +71,12 @@ export function ticketOfBlockId(blockId: string | undefined): number | undefined
 
 /** "Ada Lovelace" or, without a name, the address. */
 export function contactLabel(contact: CardInput['contact']): string {
-  return contact.name?.trim() || contact.address;
+  return contact.name?.trim() || addressLabel(contact);
+}
+
+/** The address as agents read it: a WhatsApp privacy id says it is one, and that the number is hidden. */
+function addressLabel(contact: CardInput['contact']): string {
+  return contact.kind === 'whatsapp-lid' ? `WhatsApp privacy id ${contact.address} (number not shared)` : contact.address;
 }
 
 /** `firstReply` → "first reply". */
@@ -83,7 +89,7 @@ export function ticketCard(input: CardInput): Card {
   const { ticket, contact } = input;
   const channel = channelLabel(ticket.channel);
   const who = escapeMrkdwn(contactLabel(contact));
-  const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(contact.address)}\`` : ''}`;
+  const headline = `*#${ticket.number}* · ${channel.emoji} ${channel.label} · *${who}*${contact.name ? ` \`${escapeMrkdwn(addressLabel(contact))}\`` : ''}`;
   const first = input.firstMessage?.trim();
   const said = first ? firstMessageText(first, input.firstMessageRevisions) : `_${escapeMrkdwn(ticket.subject ?? '(no text)')}_`;
   // A subject of its own (email), not the first line of the message standing in for one.

@@ -146,7 +146,8 @@ export function channelsAnswer(lines: readonly ChannelStatusLine[]): string {
 function channelStatusText(line: ChannelStatusLine): string {
   const state = STATE_WORDS[line.state];
   const name = `*${escapeMrkdwn(line.channel)}*${line.module === line.channel ? '' : ` (${escapeMrkdwn(line.module)})`}`;
-  const detail = line.detail && line.state !== 'connected' ? `: ${escapeMrkdwn(clip(line.detail, 200))}` : '';
+  // Connected, the detail says how or as whom (`linked as +15550009999`); otherwise what is wrong.
+  const detail = !line.detail ? '' : line.state === 'connected' ? ` (${escapeMrkdwn(clip(line.detail, 200))})` : `: ${escapeMrkdwn(clip(line.detail, 200))}`;
   const since = line.since ? ` since ${slackDate(line.since)}` : '';
   const holder = line.inbound === 'connection' && line.holder ? ` · held by \`${escapeMrkdwn(line.holder)}\`` : '';
   const last = line.lastInboundAt ? `last message ${slackDate(line.lastInboundAt, '{ago}')}` : 'no messages yet';

@@ -31,6 +31,9 @@ export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): Tick
   };
 }
 
+/** Reactions on the agent's message as the platform reports it reached the customer. */
+const DELIVERY_REACTIONS: Record<string, string> = { delivered: 'envelope_with_arrow', read: 'eyes' };
+
 /** Outbox items for the events that say something in Slack beyond the card. */
 async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOutboxItem[]> {
   const items: NewOutboxItem[] = [];
@@ -41,6 +44,12 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         // Delivery shows on the agent's own message: a reaction once the platform took it.
         items.push({ ticketId, kind: 'reaction', messageId: data.messageId, data: { name: 'white_check_mark' } });
         break;
+      case 'delivery': {
+        // And once the customer's phone has it, and has shown it (WhatsApp's receipts).
+        const name = DELIVERY_REACTIONS[String(data.state)];
+        if (name && typeof data.messageId === 'string') items.push({ ticketId, kind: 'reaction', messageId: data.messageId, data: { name } });
+        break;
+      }
       case 'escalated':
         items.push({ ticketId, kind: 'escalation', data: { type: 'escalated', actor: event.actor, level: data.level, reason: data.reason ?? null } });
         break;

@@ -1,4 +1,4 @@
-import type { ChannelName } from '../channels/contract.ts';
+import type { ChannelName, IdentityKind } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import type { Ticket } from '../tickets/index.ts';
@@ -170,15 +170,15 @@ export async function forgetCard(db: Db, ticketId: number): Promise<void> {
 /** What a card is rendered from: the ticket, who wrote, and their first message. */
 export interface CardSource {
   ticket: Ticket;
-  contact: { name: string | null; address: string };
+  contact: { name: string | null; address: string; kind: IdentityKind };
   firstMessage: string | null;
   firstMessageRevisions: Revisions;
 }
 
 export async function cardSource(db: Db, ticketId: number): Promise<CardSource | undefined> {
-  type Row = Ticket & { contactName: string | null; displayName: string | null; address: string; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
+  type Row = Ticket & { contactName: string | null; displayName: string | null; address: string; kind: IdentityKind; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
   const [row] = await db<Row[]>`
-    select t.*, c.name as contact_name, i.display_name, i.address,
+    select t.*, c.name as contact_name, i.display_name, i.address, i.kind,
       f.text as first_message, f.edited_text as first_edited_text, f.deleted_at as first_deleted_at
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
       left join lateral (
@@ -186,10 +186,10 @@ export async function cardSource(db: Db, ticketId: number): Promise<CardSource |
       ) f on true
     where t.id = ${ticketId}`;
   if (!row) return undefined;
-  const { contactName, displayName, address, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
+  const { contactName, displayName, address, kind, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
   return {
     ticket,
-    contact: { name: contactName ?? displayName, address },
+    contact: { name: contactName ?? displayName, address, kind },
     firstMessage,
     firstMessageRevisions: { editedText: firstEditedText, deletedAt: firstDeletedAt },
   };

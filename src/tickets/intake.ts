@@ -25,7 +25,7 @@ const SUBJECT_LENGTH = 80;
  */
 export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise<IngestResult> {
   const inbound = cleanInbound(dirty);
-  const kind = identityKindOf(ctx, inbound.channel);
+  const kind = inbound.identityKind ?? identityKindOf(ctx, inbound.channel);
   const address = normaliseAddress(kind, inbound.from);
   if (!address) throw new ValidationError(`"${inbound.from}" is not a ${kind} address`, 'from');
   const conversation = kind === 'phone' ? (normalisePhone(inbound.conversation) ?? inbound.conversation) : inbound.conversation;

@@ -120,8 +120,10 @@ export interface ConnectionHarness {
   /** The platform delivers its latest update again. */
   redeliverLast(): void | Promise<void>;
   received(): string[];
-  /** The platform refuses (or accepts again) our credentials: a bot token, a mailbox password. */
+  /** The platform refuses (or accepts again) our credentials: a bot token, a mailbox password, a linked phone's session. */
   refuseToken(refuse: boolean): void | Promise<void>;
+  /** The notice a refusal raises: `token-refused` (default), or `session-lost` where the credential is a session a person re-creates. */
+  refusal?: 'token-refused' | 'session-lost';
 }
 
 export function connectionContract(harness: ConnectionHarness): void {
@@ -207,16 +209,17 @@ export function connectionContract(harness: ConnectionHarness): void {
       expect(counts.every((c) => c.n === 1)).toBe(true);
     });
 
-    it('reports a refused token to operators once, and its recovery', async () => {
+    it('reports a refused credential to operators once, and its recovery', async () => {
+      const kind = harness.refusal ?? 'token-refused';
       await harness.refuseToken(true);
       await expect
-        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is null`).length, { timeout: 20_000 })
+        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = ${kind} and closed_at is null`).length, { timeout: 20_000 })
         .toBe(1);
       await harness.refuseToken(false);
       await expect
-        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused' and closed_at is not null`).length, { timeout: 20_000 })
+        .poll(async () => (await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = ${kind} and closed_at is not null`).length, { timeout: 20_000 })
         .toBe(1);
-      expect((await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = 'token-refused'`).length).toBe(1);
+      expect((await app.db.sql`select 1 from operator_notices where module = ${harness.module} and kind = ${kind}`).length).toBe(1);
     });
   });
 }

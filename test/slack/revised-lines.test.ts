@@ -154,6 +154,8 @@ describe('/ticket channels', () => {
     expect(answer[3]).toMatch(/^• :large_green_circle: \*whatsapp-web\* · connection · connected since <!date\^\d+\^[^|]+\|2025-03-04 10:00 UTC> · held by `host-a:12` · last message <!date/);
     expect(answer[4]).toMatch(/^• :red_circle: \*discord\* · connection · login required: token &lt;revoked&gt; since <!date.* · no messages yet$/);
     expect(answer[5]).toBe('• :red_circle: *telegram* · connection · stopped (no instance holds it) · no messages yet');
+    const linked = channelsAnswer([line({ channel: 'whatsapp-web', module: 'whatsapp-web', inbound: 'connection', state: 'connected', detail: 'linked as +15550009999', holder: 'host-a:12' })]);
+    expect(linked.split('\n')[1]).toBe('• :large_green_circle: *whatsapp-web* · connection · connected (linked as +15550009999) · held by `host-a:12` · no messages yet');
   });
 
   it('says so when no channel is configured', () => {
