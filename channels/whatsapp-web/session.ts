@@ -96,7 +96,7 @@ export async function holdSession(sink: Sink, signal: AbortSignal, context: Sess
       deps.report({ state: 'session-lost', reason: `WhatsApp ended the session (${reason}): link the phone again with the QR code that follows` });
       void store.delete({ session: `RemoteAuth-${SESSION_CLIENT_ID}` }).catch(() => {});
     } else {
-      deps.report({ state: 'reconnecting', reason: `WhatsApp disconnected (${reason})` });
+      deps.report({ state: 'reconnecting', reason: `WhatsApp disconnected (${reason}); restarting the session`, announce: true });
     }
     fail(new Error(`whatsapp-web: disconnected: ${reason}`));
   });

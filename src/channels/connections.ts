@@ -104,12 +104,14 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
     });
   }
 
-  async function reconnectingTooLong(at: number, reason: string): Promise<void> {
+  /** Opens the reconnecting notice: after `after` ms of reconnecting, or at once when the adapter announces it. */
+  async function reconnectingTooLong(at: number, reason: string, announced = false): Promise<void> {
     if (epoch !== at) return;
+    const detail = announced ? reason : `${reason} (for more than ${Math.round(after / 60_000) || 1} min now)`;
     await deps.sql.begin(async (tx) => {
-      const opened = await openNotice(tx, { module, kind: 'reconnecting', detail: reason });
+      const opened = await openNotice(tx, { module, kind: 'reconnecting', detail });
       if (opened) {
-        log.warn({ notice: 'reconnecting', detail: reason }, `${module} has been reconnecting for more than ${Math.round(after / 1000)} s`);
+        log.warn({ notice: 'reconnecting', detail }, announced ? `${module} lost its connection` : `${module} has been reconnecting for more than ${Math.round(after / 1000)} s`);
         await notify([opened], 'opened', tx);
       }
     });
@@ -129,6 +131,10 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
         // Back, or stuck on something a person must fix (its own notice says so).
         clearTimeout(reconnectTimer);
         reconnectTimer = undefined;
+      } else if (condition.state === 'reconnecting' && condition.announce) {
+        clearTimeout(reconnectTimer);
+        reconnectTimer = undefined;
+        enqueue(() => reconnectingTooLong(at, condition.reason, true));
       } else if (condition.state === 'reconnecting' && !reconnectTimer) {
         reconnectTimer = setTimeout(() => enqueue(() => reconnectingTooLong(at, condition.reason)), after);
         reconnectTimer.unref();

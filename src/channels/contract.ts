@@ -301,7 +301,11 @@ export class ChannelStateFencedError extends Error {
 export type ConnectionCondition =
   | { state: 'connected'; detail?: string }
   | { state: 'connecting'; detail?: string }
-  | { state: 'reconnecting'; reason: string }
+  /**
+   * `announce`: tell operators now instead of after a minute: the platform itself ended the
+   * session (WhatsApp's `disconnected`), which is news even when the reconnect is quick.
+   */
+  | { state: 'reconnecting'; reason: string; announce?: boolean }
   /** A login is needed: `qr` is what to scan (its text, and a PNG to show when the adapter has one). */
   | { state: 'login-required'; qr: { text: string; png?: Uint8Array } }
   | { state: 'session-lost'; reason: string }

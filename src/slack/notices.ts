@@ -33,7 +33,7 @@ const KIND_WORDS: Record<NoticeKind, string> = {
   'login-required': 'scan the QR code to link the device',
   'session-lost': 'its session was lost and it must be linked again',
   'token-refused': 'the platform refused its token (check the configured token)',
-  reconnecting: 'reconnecting for more than a minute',
+  reconnecting: 'its connection dropped and it is reconnecting',
 };
 
 // Longest a job waits in hand for the channel's post slot; beyond it the job is put off.

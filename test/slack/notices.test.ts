@@ -115,7 +115,7 @@ describe('operator notices in Slack', () => {
     expect(row.slackTs).toBeNull();
     const lines = about(ESCALATIONS, 'telegram').map((m) => m.text);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^:white_check_mark: telegram is back: connected \(it needed attention since <!date.*>: reconnecting for more than a minute\)$/);
+    expect(lines[0]).toMatch(/^:white_check_mark: telegram is back: connected \(it needed attention since <!date.*>: its connection dropped and it is reconnecting\)$/);
   });
 
   it('uses the triage channel when no escalation channel is set', async () => {

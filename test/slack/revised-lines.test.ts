@@ -117,7 +117,7 @@ describe('operator notices', () => {
   it('says which module needs what, in words, with the detail, and a text QR code when there is no image', () => {
     expect(noticeText(notice)).toBe(':warning: whatsapp-web needs attention: scan the QR code to link the device — the linked device was logged out\n```██ ▄▄ ██```');
     expect(noticeText({ ...notice, qrPng: new Uint8Array([1]) })).toBe(':warning: whatsapp-web needs attention: scan the QR code to link the device — the linked device was logged out');
-    expect(noticeText({ ...notice, kind: 'reconnecting', detail: 'gateway <closed>', qrText: null })).toBe(':warning: whatsapp-web needs attention: reconnecting for more than a minute — gateway &lt;closed&gt;');
+    expect(noticeText({ ...notice, kind: 'reconnecting', detail: 'gateway <closed>', qrText: null })).toBe(':warning: whatsapp-web needs attention: its connection dropped and it is reconnecting — gateway &lt;closed&gt;');
     expect(noticeText({ ...notice, kind: 'token-refused', detail: '', qrText: null })).toBe(':warning: whatsapp-web needs attention: the platform refused its token (check the configured token)');
   });
 

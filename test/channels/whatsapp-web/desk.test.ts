@@ -189,9 +189,10 @@ describe('WhatsApp through a linked device', () => {
     expect(phone.qrCount).toBe(qrs);
     const from = newNumber();
     await ticketOf(phone.customerWrites({ from, body: 'still there?' }).id._serialized);
-    const notices = await sql()<{ kind: string }[]>`select kind from operator_notices where module = 'whatsapp-web' and kind = 'reconnecting'`;
-    // Back within a minute: reconnecting is shown in /ticket channels, not raised as a notice.
-    expect(notices).toEqual([]);
+    // Told at once, and told again in its thread when it is back.
+    const announced = () => desk.slack.messages(ESCALATIONS).find((m) => /whatsapp-web needs attention: its connection dropped and it is reconnecting — WhatsApp disconnected \(NAVIGATION\)/.test(m.text ?? ''));
+    await expect.poll(() => announced()?.ts, { timeout: 15_000 }).toBeTruthy();
+    await expect.poll(() => desk.slack.thread(ESCALATIONS, announced()!.ts).slice(1).map((m) => m.text), { timeout: 15_000 }).toEqual([':white_check_mark: whatsapp-web is back: connected']);
   });
 
   it('announces in Slack when the phone unlinks the device, and asks for a new scan', async () => {
