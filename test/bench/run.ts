@@ -8,6 +8,7 @@
  *   npm run bench -- --quick           shorter phases, to try the harness
  */
 import os from 'node:os';
+import { emailBench } from './email.ts';
 import { ingestBench } from './ingest.ts';
 import { memoryBench } from './memory.ts';
 import { pacingBench } from './pacing.ts';
@@ -17,7 +18,7 @@ import type { Bench, BenchContext } from './lib/bench.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
 import { resultLine, table, type Row } from './lib/stats.ts';
 
-const BENCHES: Bench[] = [ingestBench, slackBench, pacingBench, slaBench, memoryBench];
+const BENCHES: Bench[] = [ingestBench, slackBench, pacingBench, slaBench, memoryBench, emailBench];
 
 function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
   let only: string[] | undefined;
