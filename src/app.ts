@@ -23,6 +23,7 @@ import { createJobs, type Jobs } from './jobs/index.ts';
 import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
+import { calendarFor, type Calendar } from './sla/calendar.ts';
 import { slackModule } from './slack/index.ts';
 import { findSlaTargets, slaModule } from './sla/index.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
@@ -146,6 +147,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       delivery: { ...DEFAULT_DELIVERY, ...options.delivery },
       ...(links ? { fileUrl: (file) => links.url(file) } : {}),
       slaTargets: findSlaTargets,
+      routing: config.routing,
+      ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendarFor(config.sla)) } : {}),
     });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
@@ -313,4 +316,9 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** Whether an instant is inside working time: a minute from it has some. */
+function insideHours(calendar: Calendar): (at: Date) => boolean {
+  return (at) => calendar.workingTimeBetween(at, new Date(at.getTime() + 60_000)) > 0;
 }

@@ -1,4 +1,5 @@
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
+import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseDuration } from './shared/duration.ts';
@@ -6,6 +7,7 @@ import { EnvReader } from './shared/env.ts';
 import { parseSlackConfig, type SlackSettings } from './slack/config.ts';
 import { parseSlaPolicy } from './sla/policy.ts';
 import type { SlaPolicy } from './sla/types.ts';
+import type { Routing } from './tickets/routing.ts';
 
 /**
  * The only reader of the environment. Parsed once at start-up; every problem is reported at
@@ -24,6 +26,8 @@ export interface Config {
   readonly sla: SlaPolicy;
   /** The Slack workspace (SLACK_* variables): on, or off with what it lacks. */
   readonly slack: SlackSettings;
+  /** Teams and routing rules (switchboard.yml); without a file, one team: SLACK_TRIAGE_CHANNEL's. */
+  readonly routing: Routing;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -46,18 +50,21 @@ const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
 /** Parses the environment through one reader; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const reader = new EnvReader(env, SECRET_VARIABLES);
+  const dataDir = reader.text('DATA_DIR') ?? './.data';
+  const desk = loadDeskConfig(deskConfigPath({ SWITCHBOARD_CONFIG: reader.text('SWITCHBOARD_CONFIG') }, dataDir), reader.text('SLACK_TRIAGE_CHANNEL'));
   const config: Config = {
     port: reader.number('PORT', { fallback: 3000, integer: true, min: 0, max: 65535, what: 'a port number' }),
     databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    dataDir: reader.text('DATA_DIR') ?? './.data',
+    dataDir,
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     publicBaseUrl: reader.url('PUBLIC_BASE_URL'),
     reopenWindowMs: reader.duration('REOPEN_WINDOW', DEFAULT_REOPEN_WINDOW_MS),
     channels: deepFreeze(channelSettings(reader)),
     sla: parseSlaPolicy(reader),
     slack: parseSlackConfig(reader),
+    routing: deepFreeze(desk.routing),
   };
-  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);
   return Object.freeze(config);
 }
 

@@ -74,6 +74,9 @@ export function createBoltApp(deps: BoltDeps): App {
   onCard<{ type: 'users_select'; selected_user: string | null } & BlockElementAction>(CARD_ACTIONS.assign, async (n, user, action) => {
     await tickets.assign(n, action.selected_user ?? null, user);
   });
+  onCard<{ type: 'static_select'; selected_option: { value: string } | null } & BlockElementAction>(CARD_ACTIONS.team, async (n, user, action) => {
+    if (action.selected_option?.value) await tickets.moveTeam(n, action.selected_option.value, user);
+  });
 
   // Escalate asks why first: a modal must be opened with the click's trigger_id within 3 s,
   // so this happens at once, not in a job. https://docs.slack.dev/surfaces/modals#opening_modals

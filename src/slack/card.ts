@@ -9,13 +9,16 @@ export interface CardInput {
   ticket: Pick<
     Ticket,
     'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'cc' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
-  >;
+  > &
+    Partial<Pick<Ticket, 'team' | 'routedBy'>>;
   /** `kind` says how to read the address (a WhatsApp privacy id is not a number). */
   contact: { name: string | null; address: string; kind?: IdentityKind };
   /** The ticket's first customer message (the thread holds the rest). */
   firstMessage: string | null;
   /** What the customer did to it since: the card shows the edit or the deletion, and what was said. */
   firstMessageRevisions?: Revisions;
+  /** The desk's team names: with more than one, the card offers to move the ticket. */
+  teams?: readonly string[];
 }
 
 export interface Card {
@@ -32,6 +35,7 @@ export const CARD_ACTIONS = {
   reopen: 'ticket.reopen',
   priority: 'ticket.priority',
   assign: 'ticket.assign',
+  team: 'ticket.team',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
 } as const;
@@ -103,6 +107,7 @@ export function ticketCard(input: CardInput): Card {
   const sla = slaLine(ticket);
   if (sla) fields.push({ type: 'mrkdwn', text: `*SLA*\n${sla}` });
   if (ticket.escalationLevel > 0) fields.push({ type: 'mrkdwn', text: `*Escalation*\n:arrow_double_up: level ${ticket.escalationLevel}` });
+  if (ticket.team) fields.push({ type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(ticket.team)}` });
   if (ticket.cc?.length) fields.push({ type: 'mrkdwn', text: `*CC*\n${ticket.cc.map((a) => escapeMrkdwn(a)).join(', ')}` });
   if (ticket.tags.length > 0) fields.push({ type: 'mrkdwn', text: `*Tags*\n${ticket.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ')}` });
 
@@ -110,7 +115,11 @@ export function ticketCard(input: CardInput): Card {
     { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${headline}\n${subject}${said}` } },
     { type: 'section', block_id: 'state', fields },
   ];
-  const actions = cardActions(input.ticket);
+  if (ticket.routedBy?.length) {
+    const rules = ticket.routedBy.map((r) => `“${escapeMrkdwn(r)}”`).join(', ');
+    blocks.push({ type: 'context', block_id: 'routing', elements: [{ type: 'mrkdwn', text: `:twisted_rightwards_arrows: routed by rule${ticket.routedBy.length > 1 ? 's' : ''} ${rules}` }] });
+  }
+  const actions = cardActions(input.ticket, input.teams ?? []);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: actionsBlockId(ticket.number), elements: actions });
 
   const text = `#${ticket.number} · ${channel.label} · ${contactLabel(contact)}: ${ticket.subject ?? ''} (${ticket.status}, ${ticket.priority}${ticket.assignee ? `, <@${ticket.assignee}>` : ''})`;
@@ -133,7 +142,7 @@ export function slaLine(ticket: Pick<Ticket, 'slaDueAt' | 'slaDueMetric' | 'slaB
   return undefined;
 }
 
-function cardActions(ticket: CardInput['ticket']): types.ActionsBlockElement[] {
+function cardActions(ticket: CardInput['ticket'], teams: readonly string[]): types.ActionsBlockElement[] {
   if (ticket.status === 'closed') return [];
   const number = String(ticket.number);
   const button = (actionId: string, text: string, style?: 'primary' | 'danger'): types.Button => ({
@@ -162,6 +171,16 @@ function cardActions(ticket: CardInput['ticket']): types.ActionsBlockElement[] {
     placeholder: { type: 'plain_text', text: 'Assign to…' },
     ...(ticket.assignee ? { initial_user: ticket.assignee } : {}),
   });
+  if (teams.length > 1) {
+    const team = (name: string): types.PlainTextOption => ({ text: { type: 'plain_text', text: `Team: ${name}` }, value: name });
+    elements.push({
+      type: 'static_select',
+      action_id: CARD_ACTIONS.team,
+      placeholder: { type: 'plain_text', text: 'Move to team…' },
+      options: teams.slice(0, 100).map(team),
+      ...(ticket.team && teams.includes(ticket.team) ? { initial_option: team(ticket.team) } : {}),
+    });
+  }
   return elements;
 }
 

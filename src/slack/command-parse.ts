@@ -17,6 +17,7 @@ export type TicketCommand =
   | { kind: 'escalate'; number: number; reason: string | null }
   | { kind: 'note'; number: number; text: string }
   | { kind: 'tag'; number: number; tags: string[] }
+  | { kind: 'team'; number: number; team: string }
   | { kind: 'invalid'; message: string };
 
 /** One usage line per subcommand, as `help` lists them. */
@@ -33,6 +34,7 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   close: '/ticket close N',
   note: '/ticket note N text',
   tag: '/ticket tag N tag…',
+  team: '/ticket team N name',
   sla: '/ticket sla',
   channels: '/ticket channels',
   help: '/ticket help',
@@ -115,6 +117,12 @@ export function parseTicketCommand(text: string): TicketCommand {
       if (number === undefined) return invalid('tag', numberProblem(rest[0]));
       if (rest.length < 2) return invalid('tag', 'give at least one tag');
       return { kind: 'tag', number, tags: rest.slice(1) };
+    }
+    case 'team': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('team', numberProblem(rest[0]));
+      if (rest.length !== 2) return invalid('team', 'say which team');
+      return { kind: 'team', number, team: rest[1]!.toLowerCase() };
     }
     default:
       return { kind: 'invalid', message: `\`${head}\` is not a /ticket command. Try \`/ticket help\`.` };

@@ -66,6 +66,10 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
       case 'note':
         await tickets.note({ ticket: command.number, author: user, text: mrkdwnToPlain(command.text) });
         return `Note added to #${command.number} (the customer does not see it).`;
+      case 'team': {
+        const ticket = await tickets.moveTeam(command.number, command.team, user);
+        return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
+      }
       case 'tag': {
         const ticket = await tickets.tag(command.number, command.tags, user);
         return `#${command.number} is tagged ${ticket.tags.map((t) => `\`${t}\``).join(' ')}.`;

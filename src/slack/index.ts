@@ -1,4 +1,5 @@
 import { QUEUES } from '../jobs/index.ts';
+import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
 import { createBoltApp } from './bolt.ts';
 import { createDispatch } from './dispatch.ts';
@@ -34,19 +35,22 @@ export const slackModule: ModuleFactory = (deps) => {
     { mode: config.appToken ? 'socket' : 'http', triageChannel: config.triageChannel, escalationChannel: config.escalationChannel },
     `slack: on (${config.appToken ? 'Socket Mode' : `HTTP at ${SLACK_EVENTS_PATH}`})`,
   );
-  if (!config.triageChannel) logger.warn('slack: SLACK_TRIAGE_CHANNEL is not set, so no ticket cards are posted');
+  // Each team's cards go to its channel; a ticket of no known team to the default team's.
+  const routing = deps.config.routing;
+  const cards = { byTeam: Object.fromEntries(routing.teams.map((t) => [t.name, t.channel])), fallback: teamChannel(routing, routing.defaultTeam, config.triageChannel) };
+  if (!cards.fallback) logger.warn('slack: SLACK_TRIAGE_CHANNEL is not set (nor a default team in switchboard.yml), so no ticket cards are posted');
 
   const { tickets, jobs, clock } = deps;
   const sql = deps.database.sql;
   const client = createWebClient(config, logger, deps.fetch);
-  const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config };
+  const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
   const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 
   const module: CoreModule = {
     name: 'slack',
-    ...(config.triageChannel ? { observer: slackObserver({ jobs, triageChannel: config.triageChannel }) } : {}),
+    ...(cards.fallback ? { observer: slackObserver({ jobs, cards: { byTeam: cards.byTeam, fallback: cards.fallback } }) } : {}),
     noticeObserver: slackNoticeObserver(jobs),
     ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
     async start() {

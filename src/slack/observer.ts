@@ -1,7 +1,7 @@
 import type { Tx } from '../db/index.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { EventOf, TicketEvent, TicketObserver } from '../tickets/index.ts';
-import { ensureCards, queueItems, queueMessages, type NewOutboxItem } from './slack-sql.ts';
+import { ensureCards, moveCard, queueItems, queueMessages, type CardChannels, type NewOutboxItem } from './slack-sql.ts';
 import { slackDate } from './text.ts';
 import { slaLateText, slaWarningText } from './thread-posts.ts';
 import { scheduleSync } from './thread-sync.ts';
@@ -12,13 +12,16 @@ import { scheduleSync } from './thread-sync.ts';
  * All of it commits with the change or not at all, so Slack never misses one and never shows
  * one that did not happen.
  */
-export function slackObserver(deps: { jobs: Jobs; triageChannel: string }): TicketObserver {
+export function slackObserver(deps: { jobs: Jobs; cards: CardChannels }): TicketObserver {
   return async (tx, events) => {
     if (events.length === 0) return;
     const byTicket = new Map<number, TicketEvent[]>();
     for (const event of events) byTicket.set(event.ticketId, [...(byTicket.get(event.ticketId) ?? []), event]);
     const ticketIds = [...byTicket.keys()];
-    await ensureCards(tx, ticketIds, deps.triageChannel);
+    await ensureCards(tx, ticketIds, deps.cards);
+    for (const moved of events.filter((e): e is EventOf<'team-moved'> => e.kind === 'team-moved')) {
+      await moveCard(tx, moved.ticketId, deps.cards.byTeam[moved.data.to] ?? deps.cards.fallback);
+    }
 
     const messages = events.filter((e): e is EventOf<'message'> => e.kind === 'message');
     if (messages.length > 0) {

@@ -18,6 +18,10 @@ export interface CardRow {
   ticketChannel: ChannelName;
   /** The customer's name (or address): thread posts are signed with it. */
   customer: string;
+  /** Where the card was before its ticket moved team: to become a pointer to the new card. */
+  movedFrom: { channel: string; ts: string } | null;
+  /** The ticket's team, for the pointer. */
+  team: string | null;
 }
 
 export type OutboxKind = 'message' | 'note' | 'reaction' | 'escalation' | 'revision';
@@ -43,12 +47,45 @@ export interface PostedLine extends Revisions {
   text: string;
 }
 
-/** Gives each ticket a card row in `channel` (posted by the sync job); existing rows stay. */
-export async function ensureCards(db: Db, ticketIds: number[], channel: string): Promise<void> {
+/** Where cards go: each team's channel, and the default team's for a ticket of no known team. */
+export interface CardChannels {
+  byTeam: Readonly<Record<string, string>>;
+  fallback: string;
+}
+
+/** Gives each ticket a card row in its team's channel (posted by the sync job); existing rows stay. */
+export async function ensureCards(db: Db, ticketIds: number[], channels: CardChannels): Promise<void> {
   await db`
     insert into slack_cards (ticket_id, channel)
-    select unnest(${ticketIds}::int[]), ${channel}
+    select t.id, coalesce(${db.json(channels.byTeam as never)}::jsonb ->> t.team, ${channels.fallback})
+    from tickets t where t.id = any(${ticketIds}::int[])
     on conflict (ticket_id) do nothing`;
+}
+
+/**
+ * The ticket moved team: its card is posted anew in `channel`, where its whole conversation is
+ * posted again as one thread; the old card is remembered, to become a pointer to the new one.
+ */
+export async function moveCard(db: Db, ticketId: number, channel: string): Promise<void> {
+  const [moved] = await db<{ ticketId: number }[]>`
+    update slack_cards set moved_from = case when ts is null then moved_from else jsonb_build_object('channel', channel, 'ts', ts) end,
+      channel = ${channel}, ts = null, rendered = null
+    where ticket_id = ${ticketId} and channel <> ${channel}
+    returning ticket_id`;
+  if (!moved) return;
+  // Outbox before messages, the order the sync job's completeItems takes them in.
+  await db`delete from slack_outbox where ticket_id = ${ticketId} and kind in ('message', 'revision', 'reaction')`;
+  await db`update messages set slack_ts = null where ticket_id = ${ticketId} and slack_ts is not null`;
+  const messages = await db<{ id: string; direction: Direction }[]>`select id, direction from messages where ticket_id = ${ticketId} order by seq`;
+  // The first customer message is on the new card (only its files go in the thread); the rest follow in order.
+  const first = messages.find((m) => m.direction === 'inbound');
+  if (first) await queueMessages(db, [first.id], [ticketId]);
+  await queueMessages(db, messages.filter((m) => m !== first).map((m) => m.id), []);
+}
+
+/** The old card became a pointer: forget where it was. */
+export async function clearMovedFrom(db: Db, ticketId: number): Promise<void> {
+  await db`update slack_cards set moved_from = null where ticket_id = ${ticketId}`;
 }
 
 /**
@@ -97,9 +134,9 @@ export async function leaseCard(db: Db, ticketId: number, holdMs: number): Promi
     update slack_cards s set leased_until = clock_timestamp() + make_interval(secs => ${holdMs / 1000})
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
     where s.ticket_id = ${ticketId} and t.id = s.ticket_id and (s.leased_until is null or s.leased_until <= clock_timestamp())
-    returning s.ticket_id, s.channel, s.ts, s.rendered, s.failures,
+    returning s.ticket_id, s.channel, s.ts, s.rendered, s.failures, s.moved_from,
       greatest(0, coalesce(extract(epoch from (s.retry_at - clock_timestamp())) * 1000, 0))::float8 as retry_in_ms,
-      t.number, t.channel as ticket_channel, coalesce(c.name, i.display_name, i.address) as customer`;
+      t.number, t.channel as ticket_channel, t.team, coalesce(c.name, i.display_name, i.address) as customer`;
   if (card) return { card };
   const [held] = await db<{ heldForMs: number }[]>`
     select greatest(0, extract(epoch from (leased_until - clock_timestamp())) * 1000)::float8 as held_for_ms
@@ -117,8 +154,11 @@ export async function releaseCard(db: Db, ticketId: number, outcome: { failures:
     where ticket_id = ${ticketId}`;
 }
 
-/** The ticket's pending Slack work, oldest first. */
-export async function pendingItems(db: Db, ticketId: number, limit: number): Promise<OutboxItem[]> {
+/**
+ * The ticket's pending Slack work, oldest first; none once its card is no longer at `card` (the
+ * ticket moved team meanwhile: its work waits for the new card).
+ */
+export async function pendingItems(db: Db, ticketId: number, limit: number, card?: { channel: string; ts: string }): Promise<OutboxItem[]> {
   type Row = Omit<OutboxItem, 'message' | 'post'> & {
     direction: Direction | null;
     author: string | null;
@@ -137,7 +177,9 @@ export async function pendingItems(db: Db, ticketId: number, limit: number): Pro
         from messages p where p.ticket_id = o.ticket_id and p.slack_ts = m.slack_ts and p.direction = 'inbound'
       ) end as post
     from slack_outbox o left join messages m on m.id = o.message_id
-    where o.ticket_id = ${ticketId} order by o.id limit ${limit}`;
+    where o.ticket_id = ${ticketId}
+      and (${card?.channel ?? null}::text is null or exists (select 1 from slack_cards c where c.ticket_id = ${ticketId} and c.channel = ${card?.channel ?? null} and c.ts = ${card?.ts ?? null}))
+    order by o.id limit ${limit}`;
   return rows.map(({ direction, author, text, attachments, original, slackTs, editedText, deletedAt, post, ...item }) => ({
     ...item,
     message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], original, slackTs, editedText, deletedAt } : null,

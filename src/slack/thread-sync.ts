@@ -9,8 +9,9 @@ import { backoffDelay } from '../shared/backoff.ts';
 import { channelLabel, ticketCard } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { classifySlackError, type SlackFailure } from './slack-api.ts';
-import { cardSource, completeItems, forgetCard, leaseCard, pendingItems, recordCardPosted, recordCardRendered, releaseCard, type CardRow } from './slack-sql.ts';
+import { cardSource, clearMovedFrom, completeItems, forgetCard, leaseCard, pendingItems, recordCardPosted, recordCardRendered, releaseCard, type CardRow } from './slack-sql.ts';
 import { nextStep, type Speaker, type Step } from './thread-posts.ts';
+import { escapeMrkdwn } from './text.ts';
 
 /** What the sync job needs, passed in once. */
 export interface SyncDeps {
@@ -20,6 +21,8 @@ export interface SyncDeps {
   files: FileStore;
   logger: Logger;
   config: SlackConfig;
+  /** The desk's team names, for the card's team menu. */
+  teams?: readonly string[];
 }
 
 // Longest a worker waits in hand for a slot; beyond it the job is deferred to the slot instead.
@@ -88,7 +91,7 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
   if (!card.ts) {
     const source = await cardSource(deps.sql, card.ticketId);
     if (!source) return { kind: 'done' };
-    const rendered = ticketCard(source);
+    const rendered = ticketCard({ ...source, teams: deps.teams ?? [] });
     const paced = await pace(deps, card.channel);
     if (paced) return paced;
     try {
@@ -102,11 +105,23 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
       return fail(classifySlackError(error), card.channel);
     }
   }
+  if (card.movedFrom) {
+    // The old card becomes a one-line pointer; its thread stays under it, reachable.
+    const { channel, ts } = card.movedFrom;
+    try {
+      await deps.client.chat.update({ channel, ts, text: `:arrow_right: #${card.number} moved to the *${escapeMrkdwn(card.team ?? 'other')}* team: <#${card.channel}>. Its conversation continues there.`, blocks: [] });
+    } catch (error) {
+      const failure = classifySlackError(error);
+      if (failure.kind !== 'refused' || !['message_not_found', 'cant_update_message'].includes(failure.code)) return fail(failure, channel);
+    }
+    await clearMovedFrom(deps.sql, card.ticketId);
+    card.movedFrom = null;
+  }
 
   const speaker: Speaker = { label: card.customer, emoji: channelLabel(card.ticketChannel).emoji, ticket: card.number };
   const started = Date.now();
   for (;;) {
-    const items = await pendingItems(deps.sql, card.ticketId, BATCH);
+    const items = await pendingItems(deps.sql, card.ticketId, BATCH, { channel: card.channel, ts: card.ts! });
     if (items.length === 0) break;
     if (Date.now() - started > RUN_BUDGET_MS) return { kind: 'wait', ms: 0 };
     const step = nextStep(items, speaker);
@@ -128,7 +143,7 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
 
   const source = await cardSource(deps.sql, card.ticketId);
   if (!source) return { kind: 'done' };
-  const rendered = ticketCard(source);
+  const rendered = ticketCard({ ...source, teams: deps.teams ?? [] });
   const fresh = digest(rendered);
   if (fresh === card.rendered) return { kind: 'done' };
   try {

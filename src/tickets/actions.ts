@@ -3,7 +3,7 @@ import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError }
 import { QUEUES } from '../jobs/index.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
 import { nextStatus, type Priority, type Status } from './lifecycle.ts';
-import { addTags, lockTicketByNumber, raiseEscalation, updateAssignee, updatePriority, updateStatus } from './tickets-sql.ts';
+import { addTags, lockTicketByNumber, raiseEscalation, updateAssignee, updatePriority, updateStatus, updateTeam } from './tickets-sql.ts';
 import type { Actor, Ticket } from './types.ts';
 
 /** Runs an agent's change on a locked ticket; an unknown number is a NotFoundError. */
@@ -50,6 +50,22 @@ export function setPriority(ctx: TicketContext, number: number, priority: Priori
     if (ticket.priority === priority) return ticket;
     const updated = await updatePriority(tx, ticket.id, priority, at);
     record(updated, 'priority', actor, { from: ticket.priority, to: priority });
+    return updated;
+  });
+}
+
+/** Moves a ticket to another team (its card follows, in the team's channel). */
+export function moveTeam(ctx: TicketContext, number: number, team: string, actor: Actor): Promise<Ticket> {
+  return onTicket(ctx, number, async (tx, ticket, record, at) => {
+    const teams = ctx.routing?.teams ?? [];
+    if (!teams.some((t) => t.name === team)) {
+      throw new ValidationError(teams.length ? `there is no team ${team}: the teams are ${teams.map((t) => t.name).join(', ')}` : 'no teams are configured (switchboard.yml)', 'team');
+    }
+    if (ticket.status === 'closed') throw new IllegalTransitionError(`#${number} is closed`, ticket.status, 'team');
+    const from = ticket.team ?? ctx.routing?.defaultTeam ?? null;
+    if (from === team) return ticket;
+    const updated = await updateTeam(tx, ticket.id, team, at);
+    record(updated, 'team-moved', actor, { from, to: team });
     return updated;
   });
 }

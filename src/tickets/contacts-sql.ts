@@ -46,3 +46,9 @@ export async function findContactWithIdentities(db: Db, contactId: number) {
     select kind, address from identities where contact_id = ${contactId} order by id`;
   return contact ? { ...contact, identities: [...identities] } : undefined;
 }
+
+/** A contact's own attributes: what routing rules read. */
+export async function contactAttributes(db: Db, contactId: number): Promise<{ tags: string[]; custom: Record<string, unknown> }> {
+  const [row] = await db<{ tags: string[]; custom: Record<string, unknown> }[]>`select tags, custom from contacts where id = ${contactId}`;
+  return row ?? { tags: [], custom: {} };
+}

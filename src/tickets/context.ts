@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
 import { insertEvents } from './events-sql.ts';
 import type { Actor, EventData, EventKind, Ticket, TicketEvent } from './types.ts';
+import type { Routing } from './routing.ts';
 import type { SlaTargetsReader } from './view.ts';
 
 /**
@@ -40,6 +41,10 @@ export interface TicketContext {
   fileUrl?: (file: StoredFile) => string;
   /** The SLA engine's live targets of a ticket, for its view; none shown without it. */
   slaTargets?: SlaTargetsReader;
+  /** Teams and rules applied to a new ticket's first message; none without. */
+  routing?: Routing;
+  /** Whether `at` is inside business hours; undefined when none are configured. */
+  insideBusinessHours?: (at: Date) => boolean;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {

@@ -43,6 +43,7 @@ export function createTickets(ctx: TicketContext) {
     transition: (number: number, event: actions.AgentTransition, actor: Actor) => actions.transition(ctx, number, event, actor),
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
+    moveTeam: (number: number, team: string, actor: Actor) => actions.moveTeam(ctx, number, team, actor),
     view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */

@@ -2,7 +2,9 @@ import { IDENTITY_KIND_OF, type ChannelName, type IdentityKind, type InboundMess
 import { ValidationError } from '../errors.ts';
 import { cleanInbound } from './clean.ts';
 import { normaliseAddress, normaliseEmail, normalisePhone } from '../shared/address.ts';
-import { findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import type { Tx } from '../db/index.ts';
+import { contactAttributes, findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
 import { findByExternalId, insertMessage } from './messages-sql.ts';
@@ -91,18 +93,35 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         } else if (found) {
           previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
         }
+        const subject = subjectOf(inbound);
+        const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found ? identity.contactId : undefined, subject, at });
         ticket = await insertTicket(tx, {
           contactId: identity.contactId,
           identityId: identity.id,
           channel: inbound.channel,
           conversation,
           recipient: inbound.recipient ?? null,
-          subject: subjectOf(inbound),
+          subject,
           cc,
           previousTicketId,
+          team: routed.team ?? null,
+          ...(routed.priority ? { priority: routed.priority } : {}),
+          tags: routed.tags,
+          ...(routed.assignee ? { assignee: routed.assignee } : {}),
+          routedBy: routed.rules,
           at,
         });
         record(ticket, 'created', 'customer', { channel: ticket.channel, priority: ticket.priority, previousTicketId });
+        if (routed.rules.length > 0) {
+          record(ticket, 'routed', 'system', {
+            team: routed.team ?? null,
+            rules: routed.rules,
+            ...(routed.priority ? { priority: routed.priority } : {}),
+            ...(routed.tags.length ? { tags: routed.tags } : {}),
+            ...(routed.assignee ? { assignee: routed.assignee } : {}),
+          });
+        }
+        if (routed.assignee) record(ticket, 'assigned', 'system', { from: null, to: routed.assignee });
         message = await store(ticket.id);
       }
 
@@ -127,6 +146,26 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
     if (!existing) throw error;
     return { ticket: existing.number, message: existing.id, duplicate: true };
   }
+}
+
+/** The team and settings the routing rules give a new ticket (no routing: nothing). */
+async function routeNewTicket(
+  ctx: TicketContext,
+  tx: Tx,
+  input: { inbound: InboundMessage; address: string; contactId: number | undefined; subject: string | null; at: Date },
+): Promise<RoutingDecision> {
+  if (!ctx.routing || (ctx.routing.rules.length === 0 && !ctx.routing.defaultTeam)) return { team: undefined, tags: [], rules: [] };
+  // A new contact has no attributes yet: nothing to read.
+  const attributes = input.contactId !== undefined && ctx.routing.rules.length > 0 ? await contactAttributes(tx, input.contactId) : { tags: [], custom: {} };
+  return route(ctx.routing, {
+    channel: input.inbound.channel,
+    text: input.inbound.text,
+    subject: input.inbound.subject ?? null,
+    address: input.address,
+    contactTags: attributes.tags,
+    contactCustom: attributes.custom,
+    insideHours: ctx.insideBusinessHours?.(input.at),
+  });
 }
 
 /** The copied addresses as stored: valid emails, each once, without the sender's own. */

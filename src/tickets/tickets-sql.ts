@@ -66,14 +66,18 @@ export async function findLatestTicketId(db: Db, contactId: number, channel: Cha
   return row?.id;
 }
 
-export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'cc' | 'previousTicketId'> & {
-  at: Date;
-};
+export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'cc' | 'previousTicketId'> &
+  Partial<Pick<Ticket, 'team' | 'priority' | 'tags' | 'assignee' | 'routedBy'>> & {
+    at: Date;
+  };
 
 export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
   const [row] = await db<Ticket[]>`
-    insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, created_at, updated_at, last_inbound_at)
-    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.cc as string[]}::text[], ${t.previousTicketId}, ${t.at}, ${t.at}, ${t.at})
+    insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, team, priority, tags, assignee, routed_by,
+                         created_at, updated_at, last_inbound_at)
+    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.cc as string[]}::text[], ${t.previousTicketId},
+            ${t.team ?? null}, ${t.priority ?? 'normal'}, ${(t.tags ?? []) as string[]}::text[], ${t.assignee ?? null}, ${(t.routedBy ?? []) as string[]}::text[],
+            ${t.at}, ${t.at}, ${t.at})
     returning *`;
   return row!;
 }
@@ -162,4 +166,9 @@ export async function listTickets(db: Db, filter: TicketFilter): Promise<Ticket[
   return db<Ticket[]>`
     select * from tickets where status = any(${statuses}::text[]) ${byAssignee}
     order by coalesce(last_inbound_at, created_at), id limit ${filter.limit ?? 50}`;
+}
+
+export async function updateTeam(db: Db, ticketId: number, team: string, at: Date): Promise<Ticket> {
+  const [row] = await db<Ticket[]>`update tickets set team = ${team}, updated_at = ${at} where id = ${ticketId} returning *`;
+  return row!;
 }

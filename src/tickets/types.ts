@@ -20,6 +20,8 @@ export interface Ticket {
   priority: Priority;
   assignee: string | null;
   team: string | null;
+  /** The routing rules that matched its first message, in order. */
+  routedBy: string[];
   tags: string[];
   custom: Record<string, unknown>;
   escalationLevel: number;
@@ -127,6 +129,10 @@ export interface EventData {
   'message-edited': { messageId: string; revision: string };
   /** The customer deleted a message they sent (its text is kept for the agents). */
   'message-deleted': { messageId: string };
+  /** Intake placed a new ticket: its team and the rules that matched (none: the default team). */
+  routed: { team: string | null; rules: string[]; priority?: Priority; tags?: string[]; assignee?: string };
+  /** An agent moved the ticket to another team (`from`: null when it had none). */
+  'team-moved': { from: string | null; to: string };
   /** Sending moved the conversation to a new key (a Discord thread opened by the first reply). */
   'conversation-moved': { from: string; to: string };
 }

@@ -35,7 +35,7 @@ describe('Slack at start-up', () => {
     const app = await startTestSwitchboard({ logger, env });
     try {
       expect(lines.map((l) => l.msg)).toContain('slack: on (HTTP at /slack/events)');
-      expect(lines.map((l) => l.msg)).toContain('slack: SLACK_TRIAGE_CHANNEL is not set, so no ticket cards are posted');
+      expect(lines.map((l) => l.msg)).toContain('slack: SLACK_TRIAGE_CHANNEL is not set (nor a default team in switchboard.yml), so no ticket cards are posted');
       expect(JSON.stringify(lines)).not.toMatch(/secretbottoken|secret-signing-secret/);
     } finally {
       await app.close();
