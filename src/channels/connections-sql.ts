@@ -27,6 +27,10 @@ export interface NoticeRow {
   slackChannel: string | null;
   slackTs: string | null;
   recoveryPostedAt: Date | null;
+  /** When the QR code last changed while the notice was open. */
+  qrRefreshedAt: Date | null;
+  /** What the connection said when it came back (`linked as +15550009999`). */
+  resolution: string | null;
 }
 
 /** Records `holder` as the module's holder from now on, under a new epoch; returns the epoch. */
@@ -73,9 +77,21 @@ export async function openNotice(
   return row;
 }
 
-/** Closes the module's open notices (the connection is back); returns those it closed. */
-export async function closeNotices(db: Db, module: string): Promise<NoticeRow[]> {
-  return db<NoticeRow[]>`update operator_notices set closed_at = now() where module = ${module} and closed_at is null returning *`;
+/**
+ * The open login notice takes a new QR code (the platform rotated it); returns it only when the
+ * code changed.
+ */
+export async function refreshQr(db: Db, module: string, qr: { qrText: string; qrPng?: Uint8Array }): Promise<NoticeRow | undefined> {
+  const [row] = await db<NoticeRow[]>`
+    update operator_notices set qr_text = ${qr.qrText}, qr_png = ${qr.qrPng ? Buffer.from(qr.qrPng) : null}, qr_refreshed_at = now()
+    where module = ${module} and kind = 'login-required' and closed_at is null and qr_text is distinct from ${qr.qrText}
+    returning *`;
+  return row;
+}
+
+/** Closes the module's open notices (the connection is back, as `resolution` says); returns those it closed. */
+export async function closeNotices(db: Db, module: string, resolution: string | null = null): Promise<NoticeRow[]> {
+  return db<NoticeRow[]>`update operator_notices set closed_at = now(), resolution = ${resolution} where module = ${module} and closed_at is null returning *`;
 }
 
 export async function findNotice(db: Db, id: string): Promise<NoticeRow | undefined> {

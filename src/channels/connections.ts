@@ -7,13 +7,16 @@ import {
   openNotice,
   readState,
   recordState,
+  refreshQr,
   writeState,
   type NoticeKind,
   type NoticeRow,
 } from './connections-sql.ts';
 
 /** Called inside the transaction that opened or closed a notice (Slack enqueues its post). */
-export type NoticeObserver = (tx: Tx, notice: NoticeRow, change: 'opened' | 'closed') => Promise<void>;
+/** `refreshed`: an open login notice has a new QR code. */
+export type NoticeObserver = (tx: Tx, notice: NoticeRow, change: NoticeChange) => Promise<void>;
+export type NoticeChange = 'opened' | 'refreshed' | 'closed';
 
 // Reconnecting briefly is routine (a gateway resume, a network blip); a connection still not
 // back after this long is worth an operator's attention.
@@ -75,7 +78,7 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
     },
   };
 
-  async function notify(notices: NoticeRow[], change: 'opened' | 'closed', tx: Tx) {
+  async function notify(notices: NoticeRow[], change: NoticeChange, tx: Tx) {
     for (const notice of notices) for (const observe of deps.observers) await observe(tx, notice, change);
   }
 
@@ -85,7 +88,7 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
     await deps.sql.begin(async (tx) => {
       if (!(await recordState(tx, module, at, condition.state, detail))) return;
       if (condition.state === 'connected') {
-        const closed = await closeNotices(tx, module);
+        const closed = await closeNotices(tx, module, detail);
         for (const notice of closed) log.info({ notice: notice.kind }, `${module} recovered: ${notice.kind} notice closed`);
         await notify(closed, 'closed', tx);
         return;
@@ -100,6 +103,9 @@ export function createModuleSession(module: string, deps: SessionDeps): ModuleSe
       if (opened) {
         log.warn({ notice: opened.kind, detail: opened.detail }, `${module} needs an operator: ${opened.kind}`);
         await notify([opened], 'opened', tx);
+      } else if (condition.state === 'login-required') {
+        const refreshed = await refreshQr(tx, module, { qrText: condition.qr.text, ...(condition.qr.png ? { qrPng: condition.qr.png } : {}) });
+        if (refreshed) await notify([refreshed], 'refreshed', tx);
       }
     });
   }

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { NoticeObserver } from '../channels/connections.ts';
+import type { NoticeChange, NoticeObserver } from '../channels/connections.ts';
 import { findNotice, recordNoticePosted, recordRecoveryPosted, type NoticeKind, type NoticeRow } from '../channels/connections-sql.ts';
 import type { Sql } from '../db/index.ts';
 import { QUEUES, type Jobs } from '../jobs/index.ts';
@@ -15,10 +15,10 @@ import { escapeMrkdwn, slackDate } from './text.ts';
  * channel (the triage channel without one), and one follow-up in its thread once it is back.
  */
 
-/** A notice job: post it, or post its recovery. */
+/** A notice job: post it, show its new QR code, or post its recovery. */
 export interface NoticeJob {
   noticeId: string;
-  change: 'opened' | 'closed';
+  change: NoticeChange;
 }
 
 export interface NoticeDeps {
@@ -38,10 +38,6 @@ const KIND_WORDS: Record<NoticeKind, string> = {
 
 // Longest a job waits in hand for the channel's post slot; beyond it the job is put off.
 const MAX_PACING_WAIT_MS = 1_500;
-// Slack shares an uploaded file into its channel just after the upload returns, and only the
-// share knows the message's ts (the recovery is threaded under it): asked this often, this far apart.
-const SHARE_LOOKUPS = 6;
-const SHARE_LOOKUP_INTERVAL_MS = 500;
 
 /** ":warning: whatsapp-web needs attention: scan the QR code to link the device — …", with a text QR code when there is no image. */
 export function noticeText(notice: Pick<NoticeRow, 'module' | 'kind' | 'detail' | 'qrText' | 'qrPng'>): string {
@@ -86,7 +82,7 @@ export async function runNoticeJob(deps: NoticeDeps, job: NoticeJob): Promise<vo
     if (notice.slackTs || notice.closedAt) return;
     const text = noticeText(notice);
     const ts = notice.qrPng
-      ? await paced(() => uploadQr(deps, channel, notice, text))
+      ? await paced(() => postQr(deps, channel, notice, text))
       : await paced(async () => (await deps.client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false })).ts ?? '');
     if (ts === undefined) return;
     if (ts) await recordNoticePosted(deps.sql, notice.id, channel, ts);
@@ -95,7 +91,26 @@ export async function runNoticeJob(deps: NoticeDeps, job: NoticeJob): Promise<vo
     return;
   }
 
+  if (job.change === 'refreshed') {
+    // Not posted yet: the post, when it is made, shows the latest code. Closed: nothing to scan.
+    if (!notice.slackTs || !notice.slackChannel || notice.closedAt || !notice.qrPng) return;
+    const refreshedAt = notice.qrRefreshedAt ? ` (QR code refreshed ${slackDate(notice.qrRefreshedAt, '{time_secs}')})` : '';
+    const updated = await unpaced(deps, job, () => showQr(deps, notice.slackChannel!, notice.slackTs!, notice, `${noticeText(notice)}${refreshedAt}`));
+    if (updated !== undefined) log.info({ slackChannel: notice.slackChannel }, `slack: showed ${notice.module}'s new QR code`);
+    return;
+  }
+
   if (notice.recoveryPostedAt) return;
+  if (notice.kind === 'login-required' && notice.qrPng && notice.slackTs && notice.slackChannel) {
+    // The QR post itself says it is done: nothing left there to scan.
+    const done = await unpaced(deps, job, () =>
+      deps.client.chat.update({ channel: notice.slackChannel!, ts: notice.slackTs!, text: linkedText(notice), blocks: [] }),
+    );
+    if (done === undefined) return;
+    await recordRecoveryPosted(deps.sql, notice.id);
+    log.info({ slackChannel: notice.slackChannel }, `slack: told operators that ${notice.module} is linked`);
+    return;
+  }
   const threaded = Boolean(notice.slackTs);
   const posted = await paced(async () =>
     (await deps.client.chat.postMessage({ channel, ...(threaded ? { thread_ts: notice.slackTs! } : {}), text: recoveryText(notice, threaded), unfurl_links: false })).ts ?? '',
@@ -105,32 +120,57 @@ export async function runNoticeJob(deps: NoticeDeps, job: NoticeJob): Promise<vo
   log.info({ slackChannel: channel }, `slack: told operators that ${notice.module} is back`);
 }
 
+/** ":white_check_mark: whatsapp-web is back: linked as +15550009999", in place of the QR code. */
+export function linkedText(notice: Pick<NoticeRow, 'module' | 'resolution'>): string {
+  return `:white_check_mark: ${escapeMrkdwn(notice.module)} is back: ${escapeMrkdwn(notice.resolution?.trim() || 'connected')}`;
+}
+
 /**
- * Uploads the QR image into the channel with the notice as its comment: one message an
- * operator can scan from. Returns its ts, from the file's share ('' when Slack has not shared
- * it yet), since the upload itself does not answer with it.
- * https://docs.slack.dev/reference/methods/files.completeUploadExternal
+ * Posts the notice with its QR code as an image in the message: the PNG is uploaded without
+ * sharing it (so it is not a message of its own) and shown by an image block, which a later
+ * code replaces in the same post. https://docs.slack.dev/reference/block-kit/blocks/image-block
  */
-async function uploadQr(deps: NoticeDeps, channel: string, notice: NoticeRow, text: string): Promise<string> {
+async function postQr(deps: NoticeDeps, channel: string, notice: NoticeRow, text: string): Promise<string> {
+  const file = await uploadQr(deps, notice);
+  const posted = await deps.client.chat.postMessage({ channel, text, blocks: qrBlocks(notice, text, file), unfurl_links: false, unfurl_media: false });
+  return posted.ts ?? '';
+}
+
+/** Shows the notice's current QR code in its post. */
+async function showQr(deps: NoticeDeps, channel: string, ts: string, notice: NoticeRow, text: string): Promise<void> {
+  const file = await uploadQr(deps, notice);
+  await deps.client.chat.update({ channel, ts, text, blocks: qrBlocks(notice, text, file) });
+}
+
+async function uploadQr(deps: NoticeDeps, notice: NoticeRow): Promise<string> {
   const uploaded = await deps.client.filesUploadV2({
-    channel_id: channel,
-    initial_comment: text,
     file_uploads: [{ file: Buffer.from(notice.qrPng!), filename: `${notice.module}-login-qr.png`, title: `${notice.module} login QR code` }],
   });
-  const fileId = uploaded.files[0]?.files?.[0]?.id;
-  if (!fileId) return '';
-  for (let lookup = 0; lookup < SHARE_LOOKUPS; lookup++) {
-    if (lookup > 0) await new Promise((resolve) => setTimeout(resolve, SHARE_LOOKUP_INTERVAL_MS));
-    try {
-      const { file } = await deps.client.files.info({ file: fileId });
-      const ts = file?.shares?.public?.[channel]?.[0]?.ts ?? file?.shares?.private?.[channel]?.[0]?.ts;
-      if (ts) return ts;
-    } catch (error) {
-      // Posted already: a failed look-up must not post it again.
-      deps.logger.debug({ err: error, file: fileId }, 'slack: could not look up where the QR code was shared');
-    }
+  const id = uploaded.files[0]?.files?.[0]?.id;
+  if (!id) throw new Error('slack: the QR code upload returned no file id');
+  return id;
+}
+
+function qrBlocks(notice: NoticeRow, text: string, fileId: string): webApi.KnownBlock[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text } },
+    { type: 'image', slack_file: { id: fileId }, alt_text: `${notice.module} login QR code` },
+  ];
+}
+
+/**
+ * A Slack call outside the channel's post pace (chat.update and uploads have their own tiers):
+ * undefined when Slack answered 429, and the job was put off past Retry-After.
+ */
+async function unpaced<T>(deps: NoticeDeps, job: NoticeJob, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    const failure = classifySlackError(error);
+    if (failure.kind !== 'rate-limited') throw new Error(`slack: could not update the operator notice: ${failure.reason}`, { cause: error });
+    await putOff(deps, job, failure.retryAfterMs);
+    return undefined;
   }
-  return '';
 }
 
 /**

@@ -188,12 +188,13 @@ describe('a connection channel on two instances', () => {
     await expect
       .poll(async () => (await sql()`select 1 from operator_notices where module = 'fakechat' and recovery_posted_at is not null and closed_at is not null`).length, { timeout: 15_000 })
       .toBe(2);
-    const recoveries = async () => {
-      const posted = await sql()<{ slackTs: string }[]>`select slack_ts from operator_notices where module = 'fakechat' and slack_ts is not null`;
-      return posted.flatMap((n) => slack.thread(ESCALATIONS, n.slackTs).slice(1));
-    };
+    // The lost session's recovery follows in its thread; the QR post itself turns into the recovery.
+    const posted = await sql()<{ kind: string; slackTs: string }[]>`select kind, slack_ts from operator_notices where module = 'fakechat' and slack_ts is not null order by id`;
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await recoveries()).length).toBe(2);
+    const byKind = Object.fromEntries(posted.map((n) => [n.kind, n.slackTs]));
+    expect(slack.thread(ESCALATIONS, byKind['session-lost']!).slice(1).map((m) => m.text)).toEqual([':white_check_mark: fakechat is back: connected']);
+    expect(slack.thread(ESCALATIONS, byKind['login-required']!)).toHaveLength(1);
+    expect(slack.message(ESCALATIONS, byKind['login-required']!)!.text).toMatch(/^:white_check_mark: fakechat is back: /);
   });
 
   it('is taken over by the other instance within 30 s when the holder\'s database session dies, resuming from the stored offset', { timeout: 60_000 }, async () => {

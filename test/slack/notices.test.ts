@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeNotices, findNotice, openNotice, type NoticeKind, type NoticeRow } from '../../src/channels/connections-sql.ts';
+import { closeNotices, findNotice, openNotice, refreshQr, type NoticeKind, type NoticeRow } from '../../src/channels/connections-sql.ts';
 import type { SlackMessage } from '../fakes/slack/types.ts';
 import { ESCALATIONS, startSlackDesk, TRIAGE, type SlackDesk } from './helpers.ts';
 
@@ -28,13 +28,29 @@ async function open(module: string, kind: NoticeKind, detail: string, qr: { qrTe
   });
 }
 
-async function close(module: string, app = desk.app): Promise<NoticeRow[]> {
+async function close(module: string, app = desk.app, resolution?: string): Promise<NoticeRow[]> {
   return app.database.sql.begin(async (tx) => {
-    const closed = await closeNotices(tx, module);
+    const closed = await closeNotices(tx, module, resolution ?? null);
     for (const notice of closed) await observerOf(app)(tx, notice, 'closed');
     return closed;
   });
 }
+
+/** A new QR code for the open login notice, as a second login-required report brings it. */
+async function refresh(module: string, qr: { qrText: string; qrPng: Uint8Array }): Promise<NoticeRow | undefined> {
+  return desk.app.database.sql.begin(async (tx) => {
+    const notice = await refreshQr(tx, module, qr);
+    if (notice) await observerOf(desk.app)(tx, notice, 'refreshed');
+    return notice;
+  });
+}
+
+/** The Slack file the post's image block shows. */
+const qrFileOf = (message: SlackMessage): string => {
+  const image = (message.blocks as { type: string; slack_file?: { id: string } }[] | undefined)?.find((b) => b.type === 'image');
+  if (!image?.slack_file) throw new Error('the post shows no QR image');
+  return image.slack_file.id;
+};
 
 /** The observer told again about a change it already handled (a repeated job must not post twice). */
 async function tellAgain(notice: NoticeRow, change: 'opened' | 'closed'): Promise<void> {
@@ -53,31 +69,44 @@ const recovered = async (id: string) => {
 const settle = () => new Promise((r) => setTimeout(r, 1_000));
 
 describe('operator notices in Slack', () => {
-  it('uploads the login QR code once to the escalation channel, and tells the recovery once in its thread', async () => {
+  it('posts the login QR code once to the escalation channel, as an image in the post, and turns the post into its recovery', async () => {
     const notice = await open('whatsapp-web', 'login-required', 'the linked device was logged out', { qrText: 'QR-TEXT', qrPng: QR_PNG });
     const row = await posted(notice.id);
     expect(row.slackChannel).toBe(ESCALATIONS);
     const [message, ...others] = about(ESCALATIONS, 'whatsapp-web');
     expect(others).toEqual([]);
-    expect(message).toMatchObject({
-      ts: row.slackTs,
-      upload: true,
-      text: ':warning: whatsapp-web needs attention: scan the QR code to link the device — the linked device was logged out',
-      files: [{ name: 'whatsapp-web-login-qr.png', mimetype: 'image/png' }],
-    });
-    expect(new Uint8Array(desk.slack.fileContent(message!.files![0]!.id)!)).toEqual(QR_PNG);
+    const text = ':warning: whatsapp-web needs attention: scan the QR code to link the device — the linked device was logged out';
+    expect(message).toMatchObject({ ts: row.slackTs, text });
+    expect(message!.files).toBeUndefined(); // uploaded unshared: the image block shows it
+    expect(new Uint8Array(desk.slack.fileContent(qrFileOf(message!))!)).toEqual(QR_PNG);
 
     await tellAgain(notice, 'opened');
     await settle();
     expect(about(ESCALATIONS, 'whatsapp-web')).toHaveLength(1);
 
-    const [closed] = await close('whatsapp-web');
+    const [closed] = await close('whatsapp-web', desk.app, 'linked as +15550009999');
     await recovered(notice.id);
     await tellAgain(closed!, 'closed');
     await settle();
-    const replies = desk.slack.thread(ESCALATIONS, row.slackTs!).slice(1);
-    expect(replies.map((m) => m.text)).toEqual([':white_check_mark: whatsapp-web is back: connected']);
-    expect(about(ESCALATIONS, 'whatsapp-web').filter((m: SlackMessage) => m.thread_ts === undefined || m.thread_ts === m.ts)).toHaveLength(1);
+    const now = desk.slack.message(ESCALATIONS, row.slackTs!)!;
+    expect(now.text).toBe(':white_check_mark: whatsapp-web is back: linked as +15550009999');
+    expect(now.blocks).toBeUndefined();
+    expect(desk.slack.thread(ESCALATIONS, row.slackTs!)).toHaveLength(1);
+    expect(about(ESCALATIONS, 'whatsapp-web')).toHaveLength(1);
+  });
+
+  it('shows a rotated QR code in the same post, and a repeated one changes nothing', async () => {
+    const notice = await open('linked-app', 'login-required', 'scan to link', { qrText: 'QR-1', qrPng: QR_PNG });
+    const row = await posted(notice.id);
+    const first = qrFileOf(desk.slack.message(ESCALATIONS, row.slackTs!)!);
+    const second = new Uint8Array([...QR_PNG, 9, 9]);
+    await refresh('linked-app', { qrText: 'QR-2', qrPng: second });
+    await expect.poll(() => qrFileOf(desk.slack.message(ESCALATIONS, row.slackTs!)!), { timeout: 15_000 }).not.toBe(first);
+    const shown = desk.slack.message(ESCALATIONS, row.slackTs!)!;
+    expect(new Uint8Array(desk.slack.fileContent(qrFileOf(shown))!)).toEqual(second);
+    expect(shown.text).toMatch(/^:warning: linked-app needs attention: scan the QR code to link the device — scan to link \(QR code refreshed <!date\^\d+\^\{time_secs\}\|/);
+    expect(await refresh('linked-app', { qrText: 'QR-2', qrPng: second })).toBeUndefined();
+    expect(about(ESCALATIONS, 'linked-app')).toHaveLength(1);
   });
 
   it('posts a text QR code in a code block when there is no image, and each new incident once more', async () => {

@@ -112,6 +112,8 @@ describe('operator notices', () => {
     slackChannel: null,
     slackTs: null,
     recoveryPostedAt: null,
+    qrRefreshedAt: null,
+    resolution: null,
   };
 
   it('says which module needs what, in words, with the detail, and a text QR code when there is no image', () => {

@@ -41,6 +41,8 @@ async function ticketOf(id: string): Promise<number> {
 }
 const threadText = async (number: number) => (await desk.thread(number)).map((m) => `${m.text ?? ''} ${blockText(m)}`).join('\n');
 const count = async () => (await sql()<{ n: number }[]>`select count(*)::int as n from messages`)[0]!.n;
+const qrPosts = () => desk.slack.messages(ESCALATIONS).filter((m) => /whatsapp-web needs attention: scan the QR code|whatsapp-web is back: linked/.test(m.text ?? ''));
+const imageOf = (message: { blocks?: unknown[] }) => (message.blocks as { type: string; slack_file?: { id: string } }[] | undefined)?.find((b) => b.type === 'image')?.slack_file?.id;
 let customers = 0;
 const newNumber = () => `+1555010${String(++customers).padStart(4, '0')}`;
 
@@ -50,11 +52,22 @@ describe('WhatsApp through a linked device', () => {
     await expect.poll(() => screen.text(), { timeout: 5_000 }).toContain('scan this QR code');
     expect(screen.text()).toMatch(/[▄▀█]{10,}/); // the code itself, drawn in blocks
     await expect.poll(async () => (await connection())?.state, { timeout: 10_000 }).toBe('login-required');
-    await expect.poll(() => desk.slack.messages(ESCALATIONS).filter((m) => /whatsapp-web needs attention/.test(`${m.text} ${blockText(m)}`)).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => qrPosts().length, { timeout: 15_000 }).toBe(1);
+    const [post] = qrPosts();
+    const first = imageOf(post!);
+    expect(first).toBeTruthy();
+    // WhatsApp rotates the code: the same post shows the new one.
+    phone.rotateQr();
+    await expect.poll(() => imageOf(desk.slack.message(ESCALATIONS, post!.ts)!), { timeout: 15_000 }).not.toBe(first);
+    await expect.poll(() => screen.text().split('scan this QR code').length - 1, { timeout: 5_000 }).toBe(2);
+    expect(qrPosts()).toHaveLength(1);
   });
 
-  it('is on in /ticket channels once the phone has scanned, linked as its number', async () => {
+  it('is on in /ticket channels once the phone has scanned, linked as its number, and the QR post says so', async () => {
+    const [post] = qrPosts();
     await phone.scan();
+    await expect.poll(() => desk.slack.message(ESCALATIONS, post!.ts)?.text, { timeout: 15_000 }).toBe(':white_check_mark: whatsapp-web is back: linked as +15550009999');
+    expect(imageOf(desk.slack.message(ESCALATIONS, post!.ts)!)).toBeUndefined();
     await expect.poll(async () => (await connection())?.state, { timeout: 10_000 }).toBe('connected');
     expect((await connection())!.detail).toBe('linked as +15550009999');
     const line = (await slashTicket(desk, 'channels')).split('\n').find((l) => l.includes('*whatsapp-web*'));

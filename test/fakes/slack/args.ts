@@ -56,6 +56,15 @@ export function blocksProblem(blocks: unknown, max = 50): string | undefined {
     if (b.type === 'header' && typeof text === 'string' && text.length > 150) {
       return `must be less than 151 characters [json-pointer:/blocks/${i}/text/text]`;
     }
+    // Image blocks: alt text, and the image by URL or as a Slack file, one of the two.
+    // https://docs.slack.dev/reference/block-kit/blocks/image-block
+    if (b.type === 'image') {
+      if (typeof b.alt_text !== 'string' || b.alt_text.length === 0) return `missing required field: alt_text [json-pointer:/blocks/${i}]`;
+      if (b.alt_text.length > 2000) return `must be less than 2001 characters [json-pointer:/blocks/${i}/alt_text]`;
+      const file = b.slack_file as Json | undefined;
+      const byFile = typeof file === 'object' && file !== null && (typeof file.id === 'string' || typeof file.url === 'string');
+      if ((typeof b.image_url === 'string') === byFile) return `must provide exactly one of image_url or slack_file [json-pointer:/blocks/${i}]`;
+    }
   }
   return undefined;
 }

@@ -89,6 +89,16 @@ describe('messages through the real WebClient', () => {
     expect((await platformError(client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x', blocks: tooMany }))).data.error).toBe('invalid_blocks');
   });
 
+  it('takes an image block by URL or by Slack file, with alt text, and refuses one without', async () => {
+    const image = (extra: Record<string, unknown>) => [{ type: 'image', ...extra }] as never;
+    await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x', blocks: image({ slack_file: { id: 'F123' }, alt_text: 'qr' }) });
+    await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x', blocks: image({ image_url: 'https://example.com/a.png', alt_text: 'a' }) });
+    for (const bad of [{ slack_file: { id: 'F123' } }, { alt_text: 'nothing to show' }, { image_url: 'https://example.com/a.png', slack_file: { id: 'F1' }, alt_text: 'both' }]) {
+      const refused = await platformError(client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x', blocks: image(bad) }));
+      expect(refused.data.error).toBe('invalid_blocks');
+    }
+  });
+
   it('deletes a message, leaving a tombstone when it has replies', async () => {
     const lone = await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'lone' });
     const parent = await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'parent' });
