@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigProblem } from './errors.ts';
 import { PRIORITIES } from './sla/types.ts';
-import type { Routing, Rule, Team } from './tickets/routing.ts';
+import { ASSIGNMENT_STRATEGIES, type Routing, type Rule, type Team } from './tickets/routing.ts';
 
 const SLACK_CHANNEL = /^[CG][A-Z0-9]{8,}$/;
 const SLACK_USER = /^[UW][A-Z0-9]{8,}$/;
@@ -28,6 +28,10 @@ const teamSchema = strict({
   usergroup: z.string().regex(SLACK_USERGROUP, { error: 'not a Slack user group id (like S0123456789)' }).optional(),
   skills: list(text('a skill')).default([]),
   default: z.boolean({ error: 'must be true or false' }).optional(),
+  assignment: strict({
+    strategy: z.enum(ASSIGNMENT_STRATEGIES, { error: `must be one of ${ASSIGNMENT_STRATEGIES.join(', ')}` }),
+    capacity: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be at least 1' }).optional(),
+  }).optional(),
 });
 
 const ruleSchema = strict({
@@ -69,6 +73,9 @@ const fileSchema = strict({
 }).superRefine((file, ctx) => {
   const names = new Set<string>();
   file.teams.forEach((team, i) => {
+    if (team.assignment && team.assignment.strategy !== 'off' && team.members.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['teams', i, 'members'], message: `${team.assignment.strategy} needs members to assign to` });
+    }
     if (names.has(team.name)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'name'], message: `another team is already named ${team.name}` });
     names.add(team.name);
   });
@@ -114,7 +121,14 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
   if (!parsed.success) {
     return { routing: empty, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
   }
-  const teams: Team[] = parsed.data.teams.map((t) => ({ name: t.name, channel: t.channel, members: t.members, ...(t.usergroup ? { usergroup: t.usergroup } : {}), skills: t.skills }));
+  const teams: Team[] = parsed.data.teams.map((t) => ({
+    name: t.name,
+    channel: t.channel,
+    members: t.members,
+    ...(t.usergroup ? { usergroup: t.usergroup } : {}),
+    skills: t.skills,
+    assignment: { strategy: t.assignment?.strategy ?? 'off', capacity: t.assignment?.capacity },
+  }));
   const rules: Rule[] = parsed.data.rules.map((r) => ({
     name: r.name,
     when: {
@@ -135,7 +149,7 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
 /** Without a default team of the file's, SLACK_TRIAGE_CHANNEL is one: `triage`. */
 function withTriage(routing: Routing, triageChannel: string | undefined): Routing {
   if (routing.defaultTeam || !triageChannel) return { ...routing, defaultTeam: routing.defaultTeam ?? routing.teams[0]?.name };
-  const triage: Team = { name: 'triage', channel: triageChannel, members: [], skills: [] };
+  const triage: Team = { name: 'triage', channel: triageChannel, members: [], skills: [], assignment: { strategy: 'off', capacity: undefined } };
   return { ...routing, teams: [triage, ...routing.teams.filter((t) => t.name !== 'triage')], defaultTeam: 'triage' };
 }
 

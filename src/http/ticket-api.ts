@@ -1,13 +1,48 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { ChannelAuthError, ChannelInputError } from '../channels/contract.ts';
 import { verifyBearer } from '../shared/crypto.ts';
+import { readJson } from '../shared/http.ts';
 import { addLogContext } from '../log.ts';
 import type { Tickets } from '../tickets/index.ts';
 import type { AppEnv } from './app.ts';
 
-/** `GET /api/v1/tickets/:number`, for the API channel's integrations (same bearer token). */
-export function ticketApiRoutes(tickets: Pick<Tickets, 'view'>, token: string) {
+/** A PATCH body: only these fields, each of its type; tags replace the contact's, custom fields merge (null removes one). */
+const contactPatch = z.strictObject({
+  name: z.string().trim().max(200).nullable().optional(),
+  tags: z.array(z.string().trim().min(1).max(64)).max(100).optional(),
+  custom: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/**
+ * `GET /api/v1/tickets/:number`, `GET` and `PATCH /api/v1/contacts/:id`, for the API channel's
+ * integrations (same bearer token).
+ */
+export function ticketApiRoutes(tickets: Pick<Tickets, 'view' | 'contact' | 'updateContact'>, token: string) {
   return (app: Hono<AppEnv>) => {
+    const contactId = (param: string): number => {
+      if (!/^[1-9]\d{0,9}$/.test(param) || Number(param) > 2_147_483_647) throw new ChannelInputError(`"${param}" is not a contact id`, { status: 400, field: 'id' });
+      return Number(param);
+    };
+    app.get('/api/v1/contacts/:id', async (c) => {
+      const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
+      if (refusal) throw new ChannelAuthError(refusal);
+      return c.json(await tickets.contact(contactId(c.req.param('id'))));
+    });
+    app.patch('/api/v1/contacts/:id', async (c) => {
+      const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
+      if (refusal) throw new ChannelAuthError(refusal);
+      const id = contactId(c.req.param('id'));
+      const { value } = await readJson(c.req.raw);
+      const parsed = contactPatch.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.join('.') || 'body';
+        throw new ChannelInputError(`${field}: ${issue.message}`, { status: 400, field });
+      }
+      const patch = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+      return c.json(await tickets.updateContact(id, patch, 'api'));
+    });
     app.get('/api/v1/tickets/:number', async (c) => {
       const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
       if (refusal) throw new ChannelAuthError(refusal);

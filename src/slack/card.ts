@@ -12,7 +12,7 @@ export interface CardInput {
   > &
     Partial<Pick<Ticket, 'team' | 'routedBy'>>;
   /** `kind` says how to read the address (a WhatsApp privacy id is not a number). */
-  contact: { name: string | null; address: string; kind?: IdentityKind };
+  contact: { name: string | null; address: string; kind?: IdentityKind; tags?: string[]; custom?: Record<string, unknown>; earlierTickets?: number };
   /** The ticket's first customer message (the thread holds the rest). */
   firstMessage: string | null;
   /** What the customer did to it since: the card shows the edit or the deletion, and what was said. */
@@ -78,6 +78,16 @@ export function contactLabel(contact: CardInput['contact']): string {
   return contact.name?.trim() || addressLabel(contact);
 }
 
+/** What the desk knows of the contact: tags, custom fields, how many tickets before this one. */
+function contactFacts(contact: CardInput['contact']): string {
+  const parts = [
+    ...(contact.tags ?? []).map((t) => `\`${escapeMrkdwn(t)}\``),
+    ...Object.entries(contact.custom ?? {}).map(([k, v]) => `${escapeMrkdwn(k)}: ${escapeMrkdwn(String(v))}`),
+    ...(contact.earlierTickets ? [`${contact.earlierTickets} earlier ticket${contact.earlierTickets > 1 ? 's' : ''}`] : []),
+  ];
+  return parts.join(' · ').slice(0, 1900);
+}
+
 /** The address as agents read it: a WhatsApp privacy id says it is one, and that the number is hidden. */
 function addressLabel(contact: CardInput['contact']): string {
   return contact.kind === 'whatsapp-lid' ? `WhatsApp privacy id ${contact.address} (number not shared)` : contact.address;
@@ -107,7 +117,10 @@ export function ticketCard(input: CardInput): Card {
   const sla = slaLine(ticket);
   if (sla) fields.push({ type: 'mrkdwn', text: `*SLA*\n${sla}` });
   if (ticket.escalationLevel > 0) fields.push({ type: 'mrkdwn', text: `*Escalation*\n:arrow_double_up: level ${ticket.escalationLevel}` });
-  if (ticket.team) fields.push({ type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(ticket.team)}` });
+  const about = contactFacts(contact);
+  if (about) fields.push({ type: 'mrkdwn', text: `*Contact*\n${about}` });
+  // One team is no news; with several, which one has it.
+  if (ticket.team && (input.teams?.length ?? 0) > 1) fields.push({ type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(ticket.team)}` });
   if (ticket.cc?.length) fields.push({ type: 'mrkdwn', text: `*CC*\n${ticket.cc.map((a) => escapeMrkdwn(a)).join(', ')}` });
   if (ticket.tags.length > 0) fields.push({ type: 'mrkdwn', text: `*Tags*\n${ticket.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ')}` });
 

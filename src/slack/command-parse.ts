@@ -18,6 +18,8 @@ export type TicketCommand =
   | { kind: 'note'; number: number; text: string }
   | { kind: 'tag'; number: number; tags: string[] }
   | { kind: 'team'; number: number; team: string }
+  | { kind: 'duty'; on: boolean }
+  | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
   | { kind: 'invalid'; message: string };
 
 /** One usage line per subcommand, as `help` lists them. */
@@ -35,6 +37,8 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   note: '/ticket note N text',
   tag: '/ticket tag N tag…',
   team: '/ticket team N name',
+  duty: '/ticket duty on|off',
+  contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
   sla: '/ticket sla',
   channels: '/ticket channels',
   help: '/ticket help',
@@ -117,6 +121,23 @@ export function parseTicketCommand(text: string): TicketCommand {
       if (number === undefined) return invalid('tag', numberProblem(rest[0]));
       if (rest.length < 2) return invalid('tag', 'give at least one tag');
       return { kind: 'tag', number, tags: rest.slice(1) };
+    }
+    case 'contact': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('contact', numberProblem(rest[0]));
+      const command = { kind: 'contact' as const, number, addTags: [] as string[], removeTags: [] as string[], custom: {} as Record<string, string | null> };
+      for (const word of rest.slice(1)) {
+        const field = /^([A-Za-z][\w.-]*)=(.*)$/.exec(word);
+        if (field) command.custom[field[1]!] = field[2] ? field[2] : null;
+        else if (word.startsWith('-') && word.length > 1) command.removeTags.push(word.slice(1));
+        else command.addTags.push(word);
+      }
+      return command;
+    }
+    case 'duty': {
+      const word = rest[0]?.toLowerCase();
+      if (rest.length !== 1 || (word !== 'on' && word !== 'off')) return invalid('duty', rest.length ? `"${rest.join(' ')}" is not on or off` : 'say on or off');
+      return { kind: 'duty', on: word === 'on' };
     }
     case 'team': {
       const number = ticketNumber(rest[0]);

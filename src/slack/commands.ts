@@ -2,7 +2,7 @@ import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { Ticket, Tickets, TicketView } from '../tickets/index.ts';
+import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
 import { helpText, parseTicketCommand, type ListFilter } from './command-parse.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
@@ -66,6 +66,19 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
       case 'note':
         await tickets.note({ ticket: command.number, author: user, text: mrkdwnToPlain(command.text) });
         return `Note added to #${command.number} (the customer does not see it).`;
+      case 'contact': {
+        const id = await tickets.contactOfTicket(command.number);
+        const changes = command.addTags.length + command.removeTags.length + Object.keys(command.custom).length;
+        const contact = changes
+          ? await tickets.updateContact(id, { addTags: command.addTags, removeTags: command.removeTags, custom: command.custom }, user)
+          : await tickets.contact(id);
+        return contactAnswer(command.number, contact);
+      }
+      case 'duty': {
+        const { assigned } = await tickets.setDuty(user, command.on);
+        if (!command.on) return 'You are off duty: no new tickets are assigned to you until you are back on.';
+        return `You are on duty.${assigned.length ? ` You have ${assigned.map((n) => `#${n}`).join(', ')}: the oldest tickets waiting for your teams.` : ''}`;
+      }
       case 'team': {
         const ticket = await tickets.moveTeam(command.number, command.team, user);
         return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
@@ -170,4 +183,13 @@ function showAnswer(view: TicketView): string {
     return `> *${who}*${kind}: ${escapeMrkdwn(clip(m.text, 300)).replace(/\n/g, ' ')}`;
   });
   return [head, escapeMrkdwn(view.subject ?? ''), state, ...(last.length ? ['Latest messages:', ...last] : [])].filter(Boolean).join('\n');
+}
+
+/** The contact of a ticket, as `/ticket contact` shows it. */
+function contactAnswer(number: number, contact: ContactView): string {
+  const who = escapeMrkdwn(contact.name ?? contact.identities[0]?.address ?? `contact ${contact.id}`);
+  const tags = contact.tags.length ? contact.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ') : '_no tags_';
+  const fields = Object.entries(contact.custom).map(([k, v]) => `${escapeMrkdwn(k)}: ${escapeMrkdwn(String(v))}`);
+  const identities = contact.identities.map((i) => `${i.kind} ${escapeMrkdwn(i.address)}`).join(', ');
+  return [`*${who}* (contact ${contact.id}, of #${number}) · ${identities}`, `Tags: ${tags}${fields.length ? ` · ${fields.join(' · ')}` : ''}`, `Tickets: ${contact.tickets.total} (${contact.tickets.open} open)`].join('\n');
 }

@@ -212,15 +212,16 @@ export async function forgetCard(db: Db, ticketId: number): Promise<void> {
 /** What a card is rendered from: the ticket, who wrote, and their first message. */
 export interface CardSource {
   ticket: Ticket;
-  contact: { name: string | null; address: string; kind: IdentityKind };
+  contact: { name: string | null; address: string; kind: IdentityKind; tags: string[]; custom: Record<string, unknown>; earlierTickets: number };
   firstMessage: string | null;
   firstMessageRevisions: Revisions;
 }
 
 export async function cardSource(db: Db, ticketId: number): Promise<CardSource | undefined> {
-  type Row = Ticket & { contactName: string | null; displayName: string | null; address: string; kind: IdentityKind; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
+  type Row = Ticket & { contactName: string | null; contactTags: string[]; contactCustom: Record<string, unknown>; earlierTickets: number; displayName: string | null; address: string; kind: IdentityKind; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
   const [row] = await db<Row[]>`
-    select t.*, c.name as contact_name, i.display_name, i.address, i.kind,
+    select t.*, c.name as contact_name, c.tags as contact_tags, c.custom as contact_custom, i.display_name, i.address, i.kind,
+      (select count(*)::int from tickets e where e.contact_id = t.contact_id and e.created_at < t.created_at) as earlier_tickets,
       f.text as first_message, f.edited_text as first_edited_text, f.deleted_at as first_deleted_at
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
       left join lateral (
@@ -228,10 +229,10 @@ export async function cardSource(db: Db, ticketId: number): Promise<CardSource |
       ) f on true
     where t.id = ${ticketId}`;
   if (!row) return undefined;
-  const { contactName, displayName, address, kind, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
+  const { contactName, contactTags, contactCustom, earlierTickets, displayName, address, kind, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
   return {
     ticket,
-    contact: { name: contactName ?? displayName, address, kind },
+    contact: { name: contactName ?? displayName, address, kind, tags: contactTags, custom: contactCustom, earlierTickets },
     firstMessage,
     firstMessageRevisions: { editedText: firstEditedText, deletedAt: firstDeletedAt },
   };

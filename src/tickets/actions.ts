@@ -2,6 +2,7 @@ import type { Tx } from '../db/index.ts';
 import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
 import { QUEUES } from '../jobs/index.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
+import { setDuty as storeDuty } from './assignment.ts';
 import { nextStatus, type Priority, type Status } from './lifecycle.ts';
 import { addTags, lockTicketByNumber, raiseEscalation, updateAssignee, updatePriority, updateStatus, updateTeam } from './tickets-sql.ts';
 import type { Actor, Ticket } from './types.ts';
@@ -67,6 +68,35 @@ export function moveTeam(ctx: TicketContext, number: number, team: string, actor
     const updated = await updateTeam(tx, ticket.id, team, at);
     record(updated, 'team-moved', actor, { from, to: team });
     return updated;
+  });
+}
+
+/**
+ * An agent goes on or off duty. Coming on duty, they are given the oldest unassigned tickets
+ * of their auto-assigning teams, up to each team's capacity. Returns the tickets given.
+ */
+export function setDuty(ctx: TicketContext, agent: string, onDuty: boolean): Promise<{ changed: boolean; assigned: number[] }> {
+  return change(ctx, async (tx, record, at) => {
+    const changed = await storeDuty(tx, agent, onDuty, at);
+    const assigned: number[] = [];
+    if (!onDuty) return { changed, assigned };
+    for (const team of ctx.routing?.teams ?? []) {
+      if (team.assignment.strategy === 'off' || !team.members.includes(agent)) continue;
+      const [load] = await tx<{ open: number }[]>`select count(*)::int as open from tickets where assignee = ${agent} and status not in ('resolved', 'closed')`;
+      const room = (team.assignment.capacity ?? Number.POSITIVE_INFINITY) - (load?.open ?? 0);
+      if (room <= 0) continue;
+      const waiting = await tx<Ticket[]>`
+        select * from tickets where team = ${team.name} and assignee is null and status not in ('resolved', 'closed')
+        order by created_at, id limit ${Number.isFinite(room) ? room : 100} for update skip locked`;
+      for (const ticket of waiting) {
+        const status = nextStatus(ticket.number, ticket.status, 'claim');
+        const updated = await updateAssignee(tx, ticket.id, agent, status, at);
+        record(updated, 'assigned', 'system', { from: null, to: agent, by: 'on duty' });
+        if (status !== ticket.status) record(updated, 'status', 'system', { from: ticket.status, to: status, reason: 'assigned' });
+        assigned.push(ticket.number);
+      }
+    }
+    return { changed, assigned };
   });
 }
 

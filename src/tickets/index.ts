@@ -1,4 +1,5 @@
 import type { InboundDeletion, InboundEdit, InboundMessage, InboundStatus } from '../channels/contract.ts';
+import { contactOfTicket, contactView, updateContact, type ContactPatch } from './contacts.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import * as actions from './actions.ts';
 import type { TicketContext, TicketObserver } from './context.ts';
@@ -18,6 +19,7 @@ export type { AgentTransition } from './actions.ts';
 export type { Actor, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
 export type { TicketFilter } from './tickets-sql.ts';
+export type { ContactPatch, ContactView } from './contacts.ts';
 export { addSystemMessage } from './system-messages.ts';
 export { scheduleDelivery } from './replies.ts';
 
@@ -44,6 +46,11 @@ export function createTickets(ctx: TicketContext) {
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
     moveTeam: (number: number, team: string, actor: Actor) => actions.moveTeam(ctx, number, team, actor),
+    /** An agent on or off duty (auto-assignment gives tickets only to agents on duty). */
+    setDuty: (agent: string, onDuty: boolean) => actions.setDuty(ctx, agent, onDuty),
+    contact: (id: number) => contactView(ctx.sql, id),
+    updateContact: (id: number, patch: ContactPatch, actor: Actor) => updateContact(ctx, id, patch, actor),
+    contactOfTicket: (number: number) => contactOfTicket(ctx, number),
     view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */

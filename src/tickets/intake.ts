@@ -4,6 +4,7 @@ import { cleanInbound } from './clean.ts';
 import { normaliseAddress, normaliseEmail, normalisePhone } from '../shared/address.ts';
 import type { Tx } from '../db/index.ts';
 import { contactAttributes, findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import { pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
@@ -95,6 +96,10 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         }
         const subject = subjectOf(inbound);
         const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found ? identity.contactId : undefined, subject, at });
+        // A rule's assignee, else the team's turn (round-robin, least-loaded), else nobody.
+        const team = ctx.routing?.teams.find((t) => t.name === routed.team);
+        const assignee = routed.assignee ?? (team ? await pickAgent(tx, team) : undefined);
+        const assignedBy = routed.assignee ? `rule ${routed.rules.at(-1)}` : assignee ? team!.assignment.strategy : undefined;
         ticket = await insertTicket(tx, {
           contactId: identity.contactId,
           identityId: identity.id,
@@ -107,7 +112,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           team: routed.team ?? null,
           ...(routed.priority ? { priority: routed.priority } : {}),
           tags: routed.tags,
-          ...(routed.assignee ? { assignee: routed.assignee } : {}),
+          ...(assignee ? { assignee } : {}),
           routedBy: routed.rules,
           at,
         });
@@ -121,7 +126,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
             ...(routed.assignee ? { assignee: routed.assignee } : {}),
           });
         }
-        if (routed.assignee) record(ticket, 'assigned', 'system', { from: null, to: routed.assignee });
+        if (assignee) record(ticket, 'assigned', 'system', { from: null, to: assignee, ...(assignedBy ? { by: assignedBy } : {}) });
         message = await store(ticket.id);
       }
 

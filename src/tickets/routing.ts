@@ -16,7 +16,12 @@ export interface Team {
   /** A Slack user group whose members are its agents too. */
   usergroup?: string;
   skills: string[];
+  /** How new tickets get an agent: not at all, in turn, or to whoever has the fewest open. */
+  assignment: { strategy: AssignmentStrategy; capacity: number | undefined };
 }
+
+export const ASSIGNMENT_STRATEGIES = ['off', 'round-robin', 'least-loaded'] as const;
+export type AssignmentStrategy = (typeof ASSIGNMENT_STRATEGIES)[number];
 
 export interface RuleConditions {
   channels?: ChannelName[];

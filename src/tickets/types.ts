@@ -108,7 +108,7 @@ export interface EventData {
   /** Ownership changed: claimed by `assignee` (`by: 'reply'` when replying claimed it)… */
   claimed: { assignee: string; by?: string };
   /** …or assigned by someone else (`null`: unassigned). */
-  assigned: { from: string | null; to: string | null };
+  assigned: { from: string | null; to: string | null; by?: string };
   priority: { from: Priority; to: Priority };
   tagged: { added: string[] };
   /** The customer opted out (SMS STOP) or back in. */
@@ -131,6 +131,8 @@ export interface EventData {
   'message-deleted': { messageId: string };
   /** Intake placed a new ticket: its team and the rules that matched (none: the default team). */
   routed: { team: string | null; rules: string[]; priority?: Priority; tags?: string[]; assignee?: string };
+  /** The ticket's contact changed: its tags and custom fields now. */
+  'contact-updated': { contactId: number; tags: string[]; custom: Record<string, string | number | boolean> };
   /** An agent moved the ticket to another team (`from`: null when it had none). */
   'team-moved': { from: string | null; to: string };
   /** Sending moved the conversation to a new key (a Discord thread opened by the first reply). */

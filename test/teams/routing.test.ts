@@ -115,6 +115,12 @@ describe('moving a ticket to another team', () => {
     await expect.poll(() => desk.slack.thread(BILLING, newTs!).slice(1).map((m) => m.text ?? ''), { timeout: 15_000 }).toEqual([expect.stringContaining('any news?')]);
   });
 
+  it('/ticket duty on|off answers in words, and refuses anything else with its usage', async () => {
+    expect(await slashTicket(desk, 'duty off')).toBe('You are off duty: no new tickets are assigned to you until you are back on.');
+    expect(await slashTicket(desk, 'duty on')).toBe('You are on duty.');
+    expect(await slashTicket(desk, 'duty maybe')).toBe('"maybe" is not on or off. Usage: `/ticket duty on|off`');
+  });
+
   it('refuses a team that does not exist, naming the teams', async () => {
     const number = await desk.write('finn@example.com', 'hello');
     expect(await slashTicket(desk, `team ${number} sales`)).toBe('There is no team sales: the teams are support, billing.');
