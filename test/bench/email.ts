@@ -39,12 +39,12 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { composeMail } from '../fakes/email/compose.ts';
 import { startDovecot, type Dovecot } from '../fakes/email/dovecot.ts';
+import { emailEnv, SUPPORT } from '../fakes/email/env.ts';
 import { startSmtp, type SmtpFake } from '../fakes/email/smtp.ts';
 import { startBenchApp, BENCH_API_TOKEN, type BenchApp } from './lib/app.ts';
 import { sleep, type Bench } from './lib/bench.ts';
 import { median, percentile, round, type Row } from './lib/stats.ts';
 
-const SUPPORT = 'support@example.test';
 // Poll interval for a stored row: the latency figures are this coarse (plus one query).
 const POLL_MS = 5;
 // After one mail's row appeared, before the next is delivered: 0.6 s to 0.6 s + `spreadMs`, in
@@ -56,23 +56,6 @@ const REPLY_GAP_MS = 150;
 const WARM_UP = 3;
 // Concurrent `doveadm save` runs while the backlog is delivered.
 const DELIVER_CONCURRENCY = 4;
-
-/** The email variables for an instance reading `dovecot` and sending through `smtp` (as test/channels/email/helpers.ts). */
-function emailEnv(dovecot: Dovecot, smtp: SmtpFake): Record<string, string> {
-  return {
-    IMAP_HOST: dovecot.host,
-    IMAP_PORT: String(dovecot.port),
-    IMAP_SECURE: 'false',
-    IMAP_USER: dovecot.user,
-    IMAP_PASSWORD: dovecot.password,
-    SMTP_HOST: smtp.host,
-    SMTP_PORT: String(smtp.port),
-    SMTP_SECURE: 'false',
-    SMTP_USER: smtp.user,
-    SMTP_PASSWORD: smtp.password,
-    EMAIL_FROM: `Example Support <${SUPPORT}>`,
-  };
-}
 
 const messageId = (phase: string, i: number) => `<email-bench-${phase}-${i}-${process.pid}@customer.test>`;
 

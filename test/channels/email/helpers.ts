@@ -1,27 +1,8 @@
 import { expect } from 'vitest';
 import type { Sql } from 'postgres';
 import type { Dovecot } from '../../fakes/email/dovecot.ts';
-import type { SmtpFake } from '../../fakes/email/smtp.ts';
 
-export const SUPPORT = 'support@example.test';
-
-/** The email variables for a Switchboard reading `dovecot` and sending through `smtp`. */
-export function emailEnv(dovecot: Dovecot, smtp: SmtpFake, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    IMAP_HOST: dovecot.host,
-    IMAP_PORT: String(dovecot.port),
-    IMAP_SECURE: 'false',
-    IMAP_USER: dovecot.user,
-    IMAP_PASSWORD: dovecot.password,
-    SMTP_HOST: smtp.host,
-    SMTP_PORT: String(smtp.port),
-    SMTP_SECURE: 'false',
-    SMTP_USER: smtp.user,
-    SMTP_PASSWORD: smtp.password,
-    EMAIL_FROM: `Example Support <${SUPPORT}>`,
-    ...extra,
-  };
-}
+export { emailEnv, SUPPORT } from '../../fakes/email/env.ts';
 
 let sequence = 0;
 /** A Message-ID no other test uses. */
