@@ -63,7 +63,11 @@ export async function holdSession(sink: Sink, signal: AbortSignal, context: Sess
   client.on('authenticated', () => deps.report({ state: 'connecting', detail: 'authenticated; loading chats' }));
   client.on('auth_failure', (message) => {
     deps.report({ state: 'session-lost', reason: `WhatsApp refused the stored session (${message}); a new QR code follows` });
-    fail(new Error(`whatsapp-web: authentication failed: ${message}`));
+    // Kept, it would be refused again at every restart: the next start asks for a scan instead.
+    void store
+      .delete({ session: `RemoteAuth-${SESSION_CLIENT_ID}` })
+      .catch(() => {})
+      .finally(() => fail(new Error(`whatsapp-web: authentication failed: ${message}`)));
   });
   client.on('ready', () => {
     live.client = client;

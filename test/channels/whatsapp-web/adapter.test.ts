@@ -58,6 +58,21 @@ describe('the linked device adapter', () => {
     await close().catch(() => {});
   });
 
+  it('forgets a stored session WhatsApp refuses, so the next start asks for a scan instead of failing again', async () => {
+    const phone = new FakeWhatsApp('15550009999');
+    const deps = testDeps();
+    await deps.state.set('session:RemoteAuth-switchboard', { zip: Buffer.from('not a profile').toString('base64') });
+    const set = createWhatsAppWebModule(phone.factory('unit'), terminal()).create(await whatsappWebConfig(), deps);
+    if (set.inbound.kind !== 'connection') throw new Error('the linked device is a connection');
+    await expect(set.inbound.start(recordingSink(), new AbortController().signal)).rejects.toThrow(/authentication failed/);
+    expect(await deps.state.get('session:RemoteAuth-switchboard')).toBeUndefined();
+    const stop = new AbortController();
+    const again = set.inbound.start(recordingSink(), stop.signal);
+    await expect.poll(() => phone.waiting, { timeout: 5_000 }).toBeTruthy();
+    stop.abort();
+    await again;
+  });
+
   it('reads contact cards as a name and numbers', () => {
     expect(contactCardText('BEGIN:VCARD\r\nVERSION:3.0\r\nN:Weber;Lea\r\nFN:Lea Weber\r\nTEL;type=CELL;waid=4930123:+49 30 123\r\nTEL:+49 170 5\r\nEND:VCARD')).toBe('👤 Contact card: Lea Weber (+49 30 123, +49 170 5)');
   });
