@@ -138,20 +138,32 @@ export async function leaseCard(db: Db, ticketId: number, holdMs: number): Promi
       greatest(0, coalesce(extract(epoch from (s.retry_at - clock_timestamp())) * 1000, 0))::float8 as retry_in_ms,
       t.number, t.channel as ticket_channel, t.team, coalesce(c.name, i.display_name, i.address) as customer`;
   if (card) return { card };
+  // Held by another run: ask it to run again as it lets go (it sees `rerun` in releaseCard,
+  // which takes the same row lock, so the request is never lost between the two).
   const [held] = await db<{ heldForMs: number }[]>`
-    select greatest(0, extract(epoch from (leased_until - clock_timestamp())) * 1000)::float8 as held_for_ms
-    from slack_cards where ticket_id = ${ticketId}`;
-  return held ? { heldForMs: held.heldForMs } : undefined;
+    update slack_cards set rerun = true
+    where ticket_id = ${ticketId} and leased_until > clock_timestamp()
+    returning greatest(0, extract(epoch from (leased_until - clock_timestamp())) * 1000)::float8 as held_for_ms`;
+  if (held) return { heldForMs: held.heldForMs };
+  // Let go of in between: try again, unless the ticket has no card row at all.
+  const [exists] = await db`select 1 from slack_cards where ticket_id = ${ticketId}`;
+  return exists ? leaseCard(db, ticketId, holdMs) : undefined;
 }
 
-/** Gives the ticket's Slack writes back, recording how the run ended. */
-export async function releaseCard(db: Db, ticketId: number, outcome: { failures: number; retryAfterMs?: number; error?: string }): Promise<void> {
+/**
+ * Gives the ticket's Slack writes back, recording how the run ended. Says whether another
+ * trigger came while it was held (the caller runs again for it).
+ */
+export async function releaseCard(db: Db, ticketId: number, outcome: { failures: number; retryAfterMs?: number; error?: string }): Promise<{ rerun: boolean }> {
   const retryAt = outcome.retryAfterMs === undefined ? null : outcome.retryAfterMs / 1000;
-  await db`
-    update slack_cards set leased_until = null, failures = ${outcome.failures},
+  const [row] = await db<{ rerun: boolean }[]>`
+    update slack_cards s set leased_until = null, rerun = false, failures = ${outcome.failures},
       retry_at = case when ${retryAt}::float8 is null then null else clock_timestamp() + make_interval(secs => ${retryAt}::float8) end,
       last_error = ${outcome.error ?? null}
-    where ticket_id = ${ticketId}`;
+    from (select ticket_id, rerun from slack_cards where ticket_id = ${ticketId} for update) held
+    where s.ticket_id = held.ticket_id
+    returning held.rerun`;
+  return { rerun: row?.rerun ?? false };
 }
 
 /**

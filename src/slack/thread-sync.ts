@@ -40,8 +40,11 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 type RunResult = { kind: 'done' } | { kind: 'wait'; ms: number } | { kind: 'failed'; ms: number; failures: number; reason: string };
 
 /** Triggers the ticket's sync job now, or after `delayMs` (a retry, a pacing slot). */
-export async function scheduleSync(jobs: Jobs, db: Db, ticketId: number, delayMs = 0): Promise<void> {
-  await jobs.send(db, QUEUES.slackSync, { ticketId }, { singletonKey: String(ticketId), ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
+export async function scheduleSync(jobs: Jobs, db: Db, ticketId: number, delayMs = 0, key: 'later' | 'held' = 'later'): Promise<void> {
+  // The queue keeps one waiting job per key, so a delayed run has a key of its own: a retry's
+  // wait or a hold's safety net never holds back the run a new change triggers.
+  const singletonKey = delayMs > 0 ? `${ticketId}:${key}` : String(ticketId);
+  await jobs.send(db, QUEUES.slackSync, { ticketId }, { singletonKey, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
 }
 
 /**
@@ -55,7 +58,9 @@ export async function syncTicket(deps: SyncDeps, ticketId: number): Promise<void
   const lease = await leaseCard(deps.sql, ticketId, HOLD_MS);
   if (!lease) return;
   if ('heldForMs' in lease) {
-    await scheduleSync(deps.jobs, deps.sql, ticketId, lease.heldForMs + 50);
+    // The holder runs again as it lets go (leaseCard asked it to); this later run only covers
+    // a holder that dies first.
+    await scheduleSync(deps.jobs, deps.sql, ticketId, lease.heldForMs + 50, 'held');
     return;
   }
   const { card } = lease;
@@ -73,7 +78,9 @@ export async function syncTicket(deps: SyncDeps, ticketId: number): Promise<void
     throw error;
   }
   if (result.kind === 'done') {
-    await releaseCard(deps.sql, ticketId, { failures: 0 });
+    const { rerun } = await releaseCard(deps.sql, ticketId, { failures: 0 });
+    // A change came while this run held the ticket, perhaps after it read what it wrote.
+    if (rerun) await scheduleSync(deps.jobs, deps.sql, ticketId);
     return;
   }
   if (result.kind === 'wait') {

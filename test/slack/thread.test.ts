@@ -97,4 +97,22 @@ describe('ticket cards and threads', () => {
     await expect.poll(() => blockText(desk.slack.message(TRIAGE, ts)), { timeout: 10_000 }).toContain('High');
     expect(cardsOf(number)).toHaveLength(1);
   });
+
+  it('shows a change made while the card is being rewritten as soon as that write ends, not when its hold would expire', async () => {
+    const number = await desk.write('meanwhile@example.com', 'please help');
+    const ts = await desk.cardTs(number);
+    desk.slack.setLatency(2_000);
+    try {
+      await desk.app.tickets.claim(number, 'U0AGENT002');
+      // The claim's run is now writing the card, from what it read before the next change.
+      const writing = () => desk.app.db.sql`select 1 from slack_cards s join tickets t on t.id = s.ticket_id where t.number = ${number} and s.leased_until > now()`;
+      await expect.poll(async () => (await writing()).length, { timeout: 10_000, interval: 20 }).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await desk.app.tickets.setPriority(number, 'urgent', 'U0AGENT002');
+    } finally {
+      desk.slack.setLatency(0);
+    }
+    // The run holds the ticket for up to a minute; the change shows within seconds.
+    await expect.poll(() => blockText(desk.slack.message(TRIAGE, ts)), { timeout: 10_000 }).toContain('Urgent');
+  });
 });
