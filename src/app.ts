@@ -19,7 +19,9 @@ import { createHttpApp } from './http/app.ts';
 import { fileLinks } from './http/files.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
 import { hmacSha256Hex } from './shared/crypto.ts';
-import { createJobs, type Jobs } from './jobs/index.ts';
+import { createJobs, type Jobs, type JobsOptions } from './jobs/index.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
+import { createReports, reportRoutes, type Reports } from './reports/index.ts';
 import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -43,6 +45,8 @@ export interface SwitchboardOptions {
   extraChannelModules?: { module: ChannelModule<never>; config: unknown }[];
   /** This instance's name in `/ticket channels`; host:pid and a random suffix by default. */
   instance?: string;
+  /** pg-boss's scheduling intervals (tests run the weekly digest's cron every few seconds). */
+  jobs?: Pick<JobsOptions, 'cronMonitorIntervalSeconds'>;
 }
 
 /** The core modules every instance runs, in start order. */
@@ -57,6 +61,8 @@ export interface Switchboard {
   database: Database;
   jobs: Jobs;
   tickets: Tickets;
+  reports: Reports;
+  metrics: Metrics;
   channels: ReadonlyMap<ChannelName, Channel>;
   /** What each channel module built, and how its messages arrive. */
   channelRuntime: ChannelRuntime;
@@ -126,12 +132,23 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       else logger.info({ channel: line.channel, missing: line.missing }, `channel ${line.channel}: off (missing ${line.missing.join(', ')})`);
     }
 
-    const jobs = createJobs({ url: database.url, logger });
+    const jobs = createJobs({ url: database.url, logger, ...options.jobs });
     await jobs.start();
     stack.push(() => jobs.stop());
     const throughConnection = [...channels.values()].filter((c) => c.sendsThroughConnection).map((c) => c.name);
     for (const name of throughConnection) await jobs.createDeliveryQueue(name);
 
+    const metrics = createMetrics({ sql: database.sql, jobs, logger, token: config.reports.metricsToken });
+    // Known once listening; dashboard links use PUBLIC_BASE_URL when it is set.
+    let listeningUrl = '';
+    const reports = await createReports({
+      sql: database.sql,
+      clock,
+      policy: config.sla,
+      config: config.reports,
+      teams: config.routing.teams.map((t) => t.name),
+      baseUrl: () => config.publicBaseUrl ?? listeningUrl,
+    });
     const files = createLocalFileStore(path.join(config.dataDir, 'files'));
     // Keyed from the API token, which every instance of one install shares.
     const links = config.publicBaseUrl ? fileLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:file-links'), () => clock.now()) : undefined;
@@ -149,11 +166,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       slaTargets: findSlaTargets,
       routing: config.routing,
       ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendarFor(config.sla)) } : {}),
+      metrics,
     });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
       .map((create) =>
-        create({ config, logger, clock, database, jobs, tickets, channels, channelStatus: () => channelOverview(database.sql, runtime), fetch: fetchClient }),
+        create({ config, logger, clock, database, jobs, tickets, reports, channels, channelStatus: () => channelOverview(database.sql, runtime), fetch: fetchClient }),
       )
       .filter((m): m is CoreModule => m !== undefined);
     for (const module of modules) if (module.observer) tickets.observe(module.observer);
@@ -169,6 +187,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const sink: Sink = {
       async message(inbound) {
         const result = await asChannelInput(tickets.ingest(inbound));
+        if (!result.duplicate) metrics.inbound(inbound.channel);
         addLogContext({ ticket: result.ticket });
         logger.info({ channel: inbound.channel, message: result.message, duplicate: result.duplicate }, result.duplicate ? 'duplicate message ignored' : 'message stored');
         return result;
@@ -196,7 +215,14 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         await database.sql`select 1`;
         return migrationsApplied(database.sql);
       },
-      routes: [ticketApiRoutes(tickets, apiToken.token), ...(links ? [links.routes(files)] : []), ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : []))],
+      routes: [
+        ticketApiRoutes(tickets, apiToken.token),
+        reportRoutes(reports, apiToken.token),
+        (app) => metrics.routes(app),
+        ...(links ? [links.routes(files)] : []),
+        ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : [])),
+      ],
+      observe: (request) => metrics.request(request),
     });
     const server = await listen(app.fetch, config.port, options.hostname);
     const port = (server.address() as AddressInfo).port;
@@ -232,6 +258,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     });
 
     const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+    listeningUrl = url;
     logger.info({ port, embeddedDatabase: database.embedded }, `switchboard listening on ${url}`);
     let stopping: Promise<void> | undefined;
     return {
@@ -242,6 +269,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       database,
       jobs,
       tickets,
+      reports,
+      metrics,
       channels,
       channelRuntime: runtime,
       channelSessions: sessions,

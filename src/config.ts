@@ -2,6 +2,7 @@ import { channelSettings, type ChannelSettingsEntry } from './channels/registry.
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
 import { parseDuration } from './shared/duration.ts';
 import { EnvReader } from './shared/env.ts';
 import { parseSlackConfig, type SlackSettings } from './slack/config.ts';
@@ -28,6 +29,8 @@ export interface Config {
   readonly slack: SlackSettings;
   /** Teams and routing rules (switchboard.yml); without a file, one team: SLACK_TRIAGE_CHANNEL's. */
   readonly routing: Routing;
+  /** Reporting: time zone, weekly digest, dashboard links, metrics token. */
+  readonly reports: ReportsConfig;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -43,6 +46,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DISCORD_BOT_TOKEN',
   'IMAP_PASSWORD',
   'SMTP_PASSWORD',
+  'METRICS_TOKEN',
 ]);
 
 const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
@@ -52,7 +56,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const reader = new EnvReader(env, SECRET_VARIABLES);
   const dataDir = reader.text('DATA_DIR') ?? './.data';
   const desk = loadDeskConfig(deskConfigPath({ SWITCHBOARD_CONFIG: reader.text('SWITCHBOARD_CONFIG') }, dataDir), reader.text('SLACK_TRIAGE_CHANNEL'));
-  const config: Config = {
+  const core = {
     port: reader.number('PORT', { fallback: 3000, integer: true, min: 0, max: 65535, what: 'a port number' }),
     databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
@@ -64,6 +68,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
   };
+  const config: Config = { ...core, reports: parseReportsConfig(reader, core.sla) };
   if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);
   return Object.freeze(config);
 }

@@ -7,6 +7,7 @@ import type { Database } from './db/index.ts';
 import type { AppEnv } from './http/app.ts';
 import type { Jobs } from './jobs/index.ts';
 import type { Logger } from './log.ts';
+import type { Reports } from './reports/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { TicketObserver, Tickets } from './tickets/index.ts';
 
@@ -18,6 +19,8 @@ export interface ModuleDeps {
   database: Database;
   jobs: Jobs;
   tickets: Tickets;
+  /** Figures from the events table, and dashboard links (`/ticket stats`, the digest). */
+  reports: Reports;
   channels: ReadonlyMap<ChannelName, Channel>;
   /** Every channel's state and holder, as `/ticket channels` shows them. */
   channelStatus(): Promise<ChannelStatusLine[]>;

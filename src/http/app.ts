@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { Sink, WebhookInbound } from '../channels/contract.ts';
 import type { Logger } from '../log.ts';
 import { withLogContext } from '../log.ts';
@@ -18,6 +19,8 @@ export interface HttpDeps {
   accepting(): boolean;
   /** Further routes from core modules (the ticket API, Slack). */
   routes?: ((app: Hono<AppEnv>) => void)[];
+  /** Told of every answered request with its route pattern (the metrics' latency histogram). */
+  observe?(request: { method: string; route: string; status: number; seconds: number }): void;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -47,7 +50,11 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
         c.res = new Response(c.res.body, c.res);
         c.res.headers.set('X-Request-Id', requestId);
       }
-      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+      const ms = performance.now() - started;
+      logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request');
+      // By the route's pattern, not its path, so ticket numbers and ids do not each make a series.
+      const route = matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? 'unmatched';
+      deps.observe?.({ method: c.req.method, route, status: c.res.status, seconds: ms / 1000 });
     });
   });
 

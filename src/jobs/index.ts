@@ -46,6 +46,11 @@ export interface JobsOptions {
   pollingIntervalSeconds?: number;
   /** Set false on instances that should only enqueue (benchmarks, one-off scripts). */
   maintenance?: boolean;
+  /**
+   * How often one instance looks for due cron schedules (the weekly digest); pg-boss's default
+   * is 30 s, which a schedule only ever due on Monday mornings does not need to be faster than.
+   */
+  cronMonitorIntervalSeconds?: number;
 }
 
 /** Creates the job system; call `start()` before `work`. */
@@ -60,6 +65,7 @@ export function createJobs(options: JobsOptions): Jobs {
     useListenNotify: true,
     supervise: options.maintenance ?? true,
     schedule: options.maintenance ?? true,
+    ...(options.cronMonitorIntervalSeconds ? { cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds, cronWorkerIntervalSeconds: options.cronMonitorIntervalSeconds } : {}),
     openTelemetry: { enabled: false },
   });
   boss.on('error', (error) => logger.error({ err: error }, 'job system error'));

@@ -28,6 +28,11 @@ export const QUEUES = {
   slaTimer: 'sla.timer',
   /** Posts an operator notice (a login QR code, a lost session) and its recovery in Slack. */
   operatorNotice: 'slack.operator-notice',
+  /**
+   * Posts the weekly digest: sent by pg-boss's cron schedule (DIGEST_SCHEDULE), one job per
+   * occurrence whichever instances run the schedule; the post itself is once per week key.
+   */
+  weeklyDigest: 'slack.weekly-digest',
 } as const;
 
 /**
@@ -80,6 +85,15 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryDelayMax: 300,
     expireInSeconds: 120,
     notify: true,
+  },
+  [QUEUES.weeklyDigest]: {
+    policy: 'standard',
+    // Slack down on Monday morning: keep trying for a few hours, then give up on that week.
+    retryLimit: 12,
+    retryDelay: 60,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 300,
   },
   [QUEUES.autoClose]: {
     policy: 'standard',

@@ -51,10 +51,6 @@ export interface FactRow {
   automatic: boolean;
 }
 
-/**
- * The ticket's SLA-relevant history in time order. At one instant events come before messages
- * (a customer's message is stored after the status change it causes), then in recording order.
- */
 /** The direction of the customer's or agent's message just before this one on its ticket, if any. */
 export async function previousPublicDirection(db: Db, messageId: string): Promise<'inbound' | 'outbound' | null> {
   const [row] = await db<{ previous: 'inbound' | 'outbound' | null }[]>`
@@ -65,17 +61,33 @@ export async function previousPublicDirection(db: Db, messageId: string): Promis
   return row?.previous ?? null;
 }
 
+/**
+ * The ticket's SLA-relevant history in time order. At one instant events come before messages
+ * (a customer's message is stored after the status change it causes), then in recording order.
+ */
 export async function listFactRows(db: Db, ticketId: number): Promise<FactRow[]> {
-  return db<FactRow[]>`
-    select kind, at, value, sent_at, automatic from (
-      select e.kind, e.at, coalesce(e.data->>'to', e.data->>'priority') as value, null::timestamptz as sent_at,
+  return (await listFactRowsOf(db, [ticketId])).get(ticketId) ?? [];
+}
+
+/** `listFactRows` for many tickets in one statement (reports replay their SLA cycles). */
+export async function listFactRowsOf(db: Db, ticketIds: readonly number[]): Promise<Map<number, FactRow[]>> {
+  const rows = await db<(FactRow & { ticketId: number })[]>`
+    select ticket_id, kind, at, value, sent_at, automatic from (
+      select e.ticket_id, e.kind, e.at, coalesce(e.data->>'to', e.data->>'priority') as value, null::timestamptz as sent_at,
         false as automatic, 0 as source, e.id as ord
-      from events e where e.ticket_id = ${ticketId} and e.kind in ('created', 'status', 'priority')
+      from events e where e.ticket_id = any(${ticketIds as number[]}::int[]) and e.kind in ('created', 'status', 'priority')
       union all
-      select m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and (m.author is null or m.template), 1, m.seq
-      from messages m where m.ticket_id = ${ticketId} and m.direction in ('inbound', 'outbound')
+      select m.ticket_id, m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and (m.author is null or m.template), 1, m.seq
+      from messages m where m.ticket_id = any(${ticketIds as number[]}::int[]) and m.direction in ('inbound', 'outbound')
     ) facts
-    order by at, source, ord`;
+    order by ticket_id, at, source, ord`;
+  const byTicket = new Map<number, FactRow[]>();
+  for (const { ticketId, ...row } of rows) {
+    const list = byTicket.get(ticketId) ?? [];
+    list.push(row);
+    byTicket.set(ticketId, list);
+  }
+  return byTicket;
 }
 
 /** One alert to record. */

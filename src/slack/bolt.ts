@@ -2,6 +2,7 @@ import { App, type BlockAction, type BlockElementAction, type Receiver, type Res
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import type { Reports } from '../reports/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
@@ -20,6 +21,8 @@ export interface BoltDeps {
   fetch: typeof fetch;
   /** Every channel's state, for `/ticket channels`. */
   channelStatus(): Promise<ChannelStatusLine[]>;
+  /** Figures and dashboard links, for `/ticket stats` and `/ticket dashboard`. */
+  reports: Reports;
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
@@ -46,8 +49,8 @@ export function createBoltApp(deps: BoltDeps): App {
   });
 
   app.command('/ticket', async ({ command, ack }) => {
-    const text = await runTicketCommand(deps, command.user_id, command.text);
-    await ack({ response_type: 'ephemeral', text });
+    const answer = await runTicketCommand(deps, command.user_id, command.text);
+    await ack({ response_type: 'ephemeral', ...(typeof answer === 'string' ? { text: answer } : answer) });
   });
 
   /** A card control: acknowledged at once, then the change; a refusal is told to the clicker only. */

@@ -1,3 +1,4 @@
+import { isPreset, type Preset } from '../reports/index.ts';
 import { isPriority, type Priority } from '../tickets/index.ts';
 
 /**
@@ -11,6 +12,8 @@ export type TicketCommand =
   | { kind: 'list'; filter: ListFilter }
   | { kind: 'sla' }
   | { kind: 'channels' }
+  | { kind: 'stats'; period: Preset; team: string | undefined }
+  | { kind: 'dashboard' }
   | { kind: 'show' | 'claim' | 'pending' | 'resolve' | 'reopen' | 'close'; number: number }
   | { kind: 'assign'; number: number; user: string | 'me' }
   | { kind: 'priority'; number: number; priority: Priority }
@@ -40,6 +43,8 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   duty: '/ticket duty on|off',
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
   sla: '/ticket sla',
+  stats: '/ticket stats [today|7d|30d] [team]',
+  dashboard: '/ticket dashboard',
   channels: '/ticket channels',
   help: '/ticket help',
 };
@@ -68,6 +73,15 @@ export function parseTicketCommand(text: string): TicketCommand {
       return rest.length === 0 ? { kind: 'sla' } : invalid('sla');
     case 'channels':
       return rest.length === 0 ? { kind: 'channels' } : invalid('channels');
+    case 'dashboard':
+      return rest.length === 0 ? { kind: 'dashboard' } : invalid('dashboard');
+    case 'stats': {
+      // The period first when given (7d by default), then a team.
+      const words = rest.map((w) => w.toLowerCase());
+      const period = words[0] !== undefined && isPreset(words[0]) ? words.shift()! : '7d';
+      if (!isPreset(period) || words.length > 1) return invalid('stats', `"${rest.join(' ')}" is not a period and a team`);
+      return { kind: 'stats', period, team: words[0] };
+    }
     case 'list': {
       if (rest.length === 0) return { kind: 'list', filter: 'active' };
       const filter = rest[0]!.toLowerCase() as ListFilter;

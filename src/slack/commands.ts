@@ -1,13 +1,17 @@
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { presetLabel, presetRange, type Preset, type Reports } from '../reports/index.ts';
+import { formatDuration } from '../shared/duration.ts';
+import type { types } from '@slack/bolt';
 import type { Clock } from '../shared/clock.ts';
 import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
-import { helpText, parseTicketCommand, type ListFilter } from './command-parse.ts';
+import { helpText, parseTicketCommand, USAGE, type ListFilter } from './command-parse.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
+import { statsBlocks, statsText } from './stats.ts';
 import { clip, escapeMrkdwn, mrkdwnToPlain, slackDate } from './text.ts';
 
 export interface CommandDeps {
@@ -16,7 +20,11 @@ export interface CommandDeps {
   clock: Clock;
   logger: Logger;
   channelStatus(): Promise<ChannelStatusLine[]>;
+  reports: Reports;
 }
+
+/** What `/ticket` answers: a line of text, or Block Kit with its text fallback. */
+export type CommandAnswer = string | { text: string; blocks: types.KnownBlock[] };
 
 const LIST_LIMIT = 20;
 
@@ -24,7 +32,7 @@ const LIST_LIMIT = 20;
  * Runs `/ticket <text>` for `user` and returns the one ephemeral answer. A change goes through
  * the ticket service, so it records an event with the user as actor and the card follows.
  */
-export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<string> {
+export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<CommandAnswer> {
   const command = parseTicketCommand(text);
   const { tickets } = deps;
   try {
@@ -39,6 +47,12 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         return slaAnswer(deps);
       case 'channels':
         return channelsAnswer(await deps.channelStatus());
+      case 'stats':
+        return await statsAnswer(deps.reports, command.period, command.team);
+      case 'dashboard': {
+        const link = deps.reports.dashboardLink(user);
+        return `<${link.url}|Open the reports dashboard>: the link is yours alone and opens until ${slackDate(link.expiresAt)}; it then keeps you signed in on that browser for ${formatDuration(deps.reports.config.sessionTtlMs)}.`;
+      }
       case 'show':
         return showAnswer(await tickets.view(command.number));
       case 'claim':
@@ -91,6 +105,18 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
   } catch (error) {
     return errorLine(error, deps.logger, { command: text });
   }
+}
+
+/** `/ticket stats`: the period's figures for the desk or one team, against the period before. */
+async function statsAnswer(reports: Reports, period: Preset, team: string | undefined): Promise<CommandAnswer> {
+  if (team !== undefined && !reports.teams.includes(team)) {
+    const known = reports.teams.length ? `Teams: ${reports.teams.map((t) => `\`${t}\``).join(', ')}` : 'No teams are configured';
+    return `"${escapeMrkdwn(team)}" is not a team. ${known}. Usage: \`${USAGE.stats}\``;
+  }
+  const range = presetRange(period, reports.now(), reports.config.timezone);
+  const { current, previous } = await reports.compare(range, team === undefined ? {} : { team });
+  const view = { title: `Stats for ${presetLabel(period)}${team ? ` · ${team}` : ''}`, comparedWith: period === 'today' ? 'the same hours yesterday' : `the ${period === '7d' ? '7' : '30'} days before`, current, previous };
+  return { text: statsText(view), blocks: statsBlocks(view) };
 }
 
 async function listFor(deps: CommandDeps, user: string, filter: ListFilter): Promise<Ticket[]> {

@@ -2,6 +2,7 @@ import { QUEUES } from '../jobs/index.ts';
 import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
 import { createBoltApp } from './bolt.ts';
+import { postWeeklyDigest } from './digest.ts';
 import { createDispatch } from './dispatch.ts';
 import { handleSlackEvent } from './events.ts';
 import { runNoticeJob, slackNoticeObserver, type NoticeJob } from './notices.ts';
@@ -44,9 +45,24 @@ export const slackModule: ModuleFactory = (deps) => {
   const sql = deps.database.sql;
   const client = createWebClient(config, logger, deps.fetch);
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
+
+  // The weekly digest (DIGEST_CHANNEL, DIGEST_SCHEDULE): every instance registers the same
+  // schedule (an upsert) and a worker; pg-boss sends each occurrence once.
+  const digest = deps.config.reports.digest;
+  const scheduleDigest = async () => {
+    if (!digest) {
+      await jobs.boss.unschedule(QUEUES.weeklyDigest);
+      return;
+    }
+    await jobs.boss.schedule(QUEUES.weeklyDigest, digest.schedule, {}, { tz: deps.config.reports.timezone });
+    await jobs.work(QUEUES.weeklyDigest, {}, async () => {
+      await postWeeklyDigest({ sql, client, reports: deps.reports, config, logger, channel: digest.channel });
+    });
+    logger.info({ channel: digest.channel, schedule: digest.schedule, timezone: deps.config.reports.timezone }, 'weekly digest: on');
+  };
 
   const module: CoreModule = {
     name: 'slack',
@@ -61,6 +77,7 @@ export const slackModule: ModuleFactory = (deps) => {
       // One at a time, oldest first: a notice is posted before its recovery (a notice closed
       // before it could be posted is not posted; its recovery says what it was).
       await jobs.work<NoticeJob>(QUEUES.operatorNotice, { localConcurrency: 1 }, (job) => runNoticeJob({ sql, jobs, client, config, logger }, job.data));
+      await scheduleDigest();
       if (config.appToken) {
         socket = createSocketMode({ appToken: config.appToken, clientOptions: webClientOptions(config, logger, deps.fetch), dispatch, logger });
         socket.start();

@@ -45,6 +45,16 @@ export interface TicketContext {
   routing?: Routing;
   /** Whether `at` is inside business hours; undefined when none are configured. */
   insideBusinessHours?: (at: Date) => boolean;
+  /** Counters told about what happened once it is committed (`/metrics`); none without. */
+  metrics?: TicketMetrics;
+}
+
+/** What the core tells the metrics, after commit, so a rolled-back change counts nothing. */
+export interface TicketMetrics {
+  /** A reply reached the platform (`sent`), failed, or the platform reported on it later. */
+  delivery(channel: string, outcome: string): void;
+  /** A change committed with these events. */
+  committed(events: readonly TicketEvent[]): void;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -63,8 +73,10 @@ export type RecordEvent = <K extends EventKind>(ticket: Pick<Ticket, 'id' | 'num
  */
 export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordEvent, at: Date) => Promise<T>): Promise<T> {
   const at = new Date(ctx.clock.now());
+  let committed: TicketEvent[] = [];
   const result = await ctx.sql.begin(async (tx) => {
     const events: TicketEvent[] = [];
+    committed = events;
     const record: RecordEvent = (ticket, kind, actor, data) => {
       // An EventOf<K> for the K of this call; TypeScript cannot see it is one member of the union.
       events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at } as TicketEvent);
@@ -81,5 +93,6 @@ export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordE
     for (const outcome of await Promise.allSettled([inserted, observed])) if (outcome.status === 'rejected') throw outcome.reason;
     return [value];
   });
+  if (committed.length > 0) ctx.metrics?.committed(committed);
   return result[0] as T;
 }

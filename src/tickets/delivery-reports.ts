@@ -16,12 +16,14 @@ type Report = Pick<InboundStatus, 'channel' | 'externalId' | 'state' | 'error'>;
  */
 export async function recordDeliveryReport(ctx: TicketContext, dirty: InboundStatus): Promise<{ updated: boolean }> {
   const report = cleanInbound(dirty);
-  return change(ctx, async (tx, record, at) => {
+  const result = await change(ctx, async (tx, record, at) => {
     await lockPlatformId(tx, report.channel, report.externalId);
     const outcome = await applyReport(tx, record, at, report);
     if (outcome === 'unknown') await holdEarlyReport(tx, report.channel, report.externalId, report.state, report.error);
     return { updated: outcome === 'applied' };
   });
+  if (result.updated) ctx.metrics?.delivery(report.channel, report.state);
+  return result;
 }
 
 /**

@@ -82,10 +82,10 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
 
   try {
     const result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
-    await change(ctx, async (tx, record, at) => {
+    const recorded = await change(ctx, async (tx, record, at) => {
       await lockPlatformId(tx, ticket.channel, result.externalId);
       const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
-      if (!sent) return;
+      if (!sent) return false;
       await markFirstResponse(tx, ticket.id, at);
       record(ticket, 'reply-sent', message.author ?? 'system', { messageId: message.id, externalId: result.externalId, attempts: message.attempts });
       await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
@@ -98,7 +98,9 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
           log.warn({ conversation: result.conversation }, 'the platform moved the conversation where the contact already has a ticket; kept the old key');
         }
       }
+      return true;
     });
+    if (recorded) ctx.metrics?.delivery(ticket.channel, 'sent');
     log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
     return 'sent';
   } catch (error) {
@@ -163,16 +165,18 @@ async function fail(
   code: string | null,
   offer?: { text: string; data: Record<string, unknown> },
 ): Promise<void> {
-  await change(ctx, async (tx, record, at) => {
+  const recorded = await change(ctx, async (tx, record, at) => {
     const failed = await markFailed(tx, message.id, 'failed', reason, code);
-    if (!failed) return;
+    if (!failed) return false;
     record(ticket, 'delivery', 'system', { messageId: message.id, state: 'failed', code, reason });
     await addSystemMessage(tx, record, ticket, `Not delivered: ${reason}${offer ? `. ${offer.text}` : ''}`, at, {
       messageId: message.id,
       code,
       ...offer?.data,
     });
+    return true;
   });
+  if (recorded) ctx.metrics?.delivery(ticket.channel, 'failed');
 }
 
 function backoff(ctx: TicketContext, attempts: number): number {

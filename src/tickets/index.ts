@@ -13,7 +13,7 @@ import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
 
-export { DEFAULT_DELIVERY, change, type TicketContext, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
+export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
 export type { Actor, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
