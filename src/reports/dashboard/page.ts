@@ -39,6 +39,7 @@ export function dashboardPage(options: { agent: string; teams: readonly string[]
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Switchboard · Reports</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <script src="/dashboard/assets/chart.umd.min.js" defer></script>
 <script src="/dashboard/assets/dashboard.js" defer></script>
@@ -66,6 +67,6 @@ export function dashboardPage(options: { agent: string; teams: readonly string[]
 /** A short page saying why the dashboard did not open, and what to do. */
 export function messagePage(title: string, hint: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Switchboard · Reports</title><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<html lang="en"><head><meta charset="utf-8"><title>Switchboard · Reports</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body><main class="message"><h1>${escape(title)}</h1><p>${escape(hint)}</p></main></body></html>`;
 }
