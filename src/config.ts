@@ -68,7 +68,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
   };
-  const config: Config = { ...core, reports: parseReportsConfig(reader, core.sla) };
+  const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };
   if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);
   return Object.freeze(config);
 }
