@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { configProblems } from '../helpers/env.ts';
 
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+const problemsOf = configProblems;
 
 describe('reporting configuration', () => {
   it('defaults: UTC (or the business hours’ zone), no digest, open metrics, a one-hour link, a twelve-hour session', () => {
