@@ -7,7 +7,8 @@ import type { Clock } from '../shared/clock.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
-import { runTicketCommand } from './commands.ts';
+import { parseTicketCommand } from './command-parse.ts';
+import { runTicketCommand, type CommandAnswer } from './commands.ts';
 import { errorLine } from './responder.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -48,9 +49,17 @@ export function createBoltApp(deps: BoltDeps): App {
     logger: boltLogger(logger),
   });
 
-  app.command('/ticket', async ({ command, ack }) => {
-    const answer = await runTicketCommand(deps, command.user_id, command.text);
-    await ack({ response_type: 'ephemeral', ...(typeof answer === 'string' ? { text: answer } : answer) });
+  app.command('/ticket', async ({ command, ack, respond }) => {
+    const shape = (answer: CommandAnswer) => ({ response_type: 'ephemeral' as const, ...(typeof answer === 'string' ? { text: answer } : answer) });
+    // Figures over a month of a busy desk can take longer than the 3 s Slack gives the
+    // acknowledgement: acknowledge at once and answer through the response_url.
+    // https://docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands
+    if (parseTicketCommand(command.text).kind === 'stats') {
+      await ack();
+      await respond(shape(await runTicketCommand(deps, command.user_id, command.text)));
+      return;
+    }
+    await ack(shape(await runTicketCommand(deps, command.user_id, command.text)));
   });
 
   /** A card control: acknowledged at once, then the change; a refusal is told to the clicker only. */

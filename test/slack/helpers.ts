@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { startApiReceiver, type ApiReceiver } from '../fakes/api/receiver.ts';
 import { startSlackEmulator, type SlackEmulator } from '../fakes/slack/index.ts';
-import type { SlackEmulatorOptions, SlackMessage } from '../fakes/slack/types.ts';
+import type { Ephemeral, SlackEmulatorOptions, SlackMessage } from '../fakes/slack/types.ts';
 import { startTestSwitchboard, TEST_API_TOKEN, type TestSwitchboard, type TestSwitchboardOptions } from '../helpers/switchboard.ts';
 
 export const TRIAGE = 'C0TRIAGE01';
@@ -92,6 +92,20 @@ export async function slashTicket(desk: SlackDesk, text: string, user = ADA): Pr
   expect(shown).toHaveLength(1);
   expect(shown[0]!.source).toBe('command_response');
   return shown[0]!.text;
+}
+
+/**
+ * Runs `/ticket text` as `user` for an answer that comes later, through the command's
+ * response_url (`/ticket stats`): the acknowledgement shows nothing, then one ephemeral.
+ */
+export async function slashTicketLater(desk: SlackDesk, text: string, user = ADA): Promise<Ephemeral> {
+  const seen = desk.slack.ephemerals(user).length;
+  const delivery = await desk.slack.http.command(desk.eventsUrl, desk.slack.slashCommand({ user, channel: TRIAGE, command: '/ticket', text }));
+  expect(delivery.status).toBe(200);
+  await expect.poll(() => desk.slack.ephemerals(user).length, { timeout: 20_000 }).toBe(seen + 1);
+  const [answer] = desk.slack.ephemerals(user).slice(seen);
+  expect(answer!.source).toBe('response_url');
+  return answer!;
 }
 
 /** The text of every block of a message, for asserting what an agent reads on a card. */
