@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { ChannelAuthError, ChannelInputError } from '../channels/contract.ts';
@@ -20,8 +21,8 @@ import { rangeFromQuery } from './period.ts';
 export const SESSION_COOKIE = 'switchboard_dashboard';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
-  'dashboard.js': { file: fileURLOf('./dashboard/dashboard.js'), type: 'text/javascript; charset=utf-8' },
-  'dashboard.css': { file: fileURLOf('./dashboard/dashboard.css'), type: 'text/css; charset=utf-8' },
+  'dashboard.js': { file: filePathOf('./dashboard/dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'dashboard.css': { file: filePathOf('./dashboard/dashboard.css'), type: 'text/css; charset=utf-8' },
   // Chart.js's own UMD build, as the package ships it: no CDN, no bundler.
   'chart.umd.min.js': { file: path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), type: 'text/javascript; charset=utf-8' },
 };
@@ -29,8 +30,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 // The page runs only our own files: no inline script or style, nothing from elsewhere.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-function fileURLOf(relative: string): string {
-  return new URL(relative, import.meta.url).pathname;
+function filePathOf(relative: string): string {
+  return fileURLToPath(new URL(relative, import.meta.url));
 }
 
 /**
