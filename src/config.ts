@@ -1,6 +1,7 @@
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
+import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseDuration } from './shared/duration.ts';
 import { EnvReader } from './shared/env.ts';
@@ -28,6 +29,8 @@ export interface Config {
   readonly slack: SlackSettings;
   /** Teams and routing rules (switchboard.yml); without a file, one team: SLACK_TRIAGE_CHANNEL's. */
   readonly routing: Routing;
+  /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
+  readonly eventWebhook: EventWebhookSettings;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -43,6 +46,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DISCORD_BOT_TOKEN',
   'IMAP_PASSWORD',
   'SMTP_PASSWORD',
+  'EVENT_WEBHOOK_SECRET',
 ]);
 
 const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
@@ -63,6 +67,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     sla: parseSlaPolicy(reader),
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
+    eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
   };
   if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);
   return Object.freeze(config);
