@@ -15,6 +15,7 @@ import { runConnectionHolders } from './channels/runner.ts';
 import type { Config } from './config.ts';
 import { connectLockSession, migrationsApplied, openDatabase, type Database } from './db/index.ts';
 import { createLocalFileStore } from './files/store.ts';
+import { eventWebhookModule } from './event-webhook/index.ts';
 import { createHttpApp } from './http/app.ts';
 import { fileLinks } from './http/files.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
@@ -50,7 +51,7 @@ export interface SwitchboardOptions {
 }
 
 /** The core modules every instance runs, in start order. */
-export const CORE_MODULES: ModuleFactory[] = [slackModule, slaModule];
+export const CORE_MODULES: ModuleFactory[] = [slackModule, slaModule, eventWebhookModule];
 
 export interface Switchboard {
   /** The base URL this instance answers on. */

@@ -1,6 +1,7 @@
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
+import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
 import { parseDuration } from './shared/duration.ts';
@@ -31,6 +32,8 @@ export interface Config {
   readonly routing: Routing;
   /** Reporting: time zone, weekly digest, dashboard links, metrics token. */
   readonly reports: ReportsConfig;
+  /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
+  readonly eventWebhook: EventWebhookSettings;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -47,6 +50,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'IMAP_PASSWORD',
   'SMTP_PASSWORD',
   'METRICS_TOKEN',
+  'EVENT_WEBHOOK_SECRET',
 ]);
 
 const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
@@ -67,6 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     sla: parseSlaPolicy(reader),
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
+    eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
   };
   const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };
   if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);

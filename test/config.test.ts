@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { configProblems } from './helpers/env.ts';
 import { runSwitchboard } from './helpers/process.ts';
-
-const problemsOf = configProblems;
+import { configProblems as problemsOf } from './helpers/env.ts';
 
 describe('configuration', () => {
   it('starts from nothing with documented defaults', () => {

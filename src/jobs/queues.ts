@@ -33,6 +33,12 @@ export const QUEUES = {
    * occurrence whichever instances run the schedule; the post itself is once per week key.
    */
   weeklyDigest: 'slack.weekly-digest',
+  /**
+   * POSTs a ticket's pending events to EVENT_WEBHOOK_URL, oldest first, stopping at the first
+   * failure. `stately` keyed by ticket, like delivery; the event's claim in the outbox is what
+   * keeps two runs from sending one event at once.
+   */
+  eventWebhook: 'events.webhook',
 } as const;
 
 /**
@@ -67,6 +73,17 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    notify: true,
+  },
+  [QUEUES.eventWebhook]: {
+    policy: 'stately',
+    // The receiver's failures are retried by the handler (backoff, Retry-After); these retries
+    // are for our crashes. A run hands over after RUN_BUDGET_MS, well inside the expiry.
+    retryLimit: 50,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
     notify: true,
   },
   [QUEUES.operatorNotice]: {

@@ -12,8 +12,8 @@ export function parseEnv<T>(parse: (reader: EnvReader) => T, env: Readonly<Recor
   return { value, problems: reader.problems };
 }
 
-/** The problems `loadConfig` finds in `env` (none when it parses). */
-export function configProblems(env: Record<string, string>): EnvProblem[] {
+/** The problems `loadConfig` reports for `env`, as start-up would print them; none when it loads. */
+export function configProblems(env: Readonly<Record<string, string>>): { variable: string; message: string }[] {
   try {
     loadConfig(env);
   } catch (error) {
