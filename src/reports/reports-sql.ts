@@ -166,13 +166,18 @@ export function listBreaches(db: Db, range: Range, scope: Scope): Promise<Breach
 
 /**
  * Tickets where a target may have been decided in the period: a reply sent or a status changed
- * then (a target met), or unresolved now (a target that ran out with nobody looking).
+ * then (a target met), or unresolved now with a target that was due before the period's end
+ * (one that ran out with nobody looking), as the SLA engine's live targets (sla_tickets) say.
  */
 export async function listTicketsWithTargetEnds(db: Db, range: Range, scope: Scope): Promise<number[]> {
   const rows = await db<{ id: number }[]>`
     select t.id from tickets t
     where t.id in (select e.ticket_id from events e where e.kind in ('reply-sent', 'status') and e.at >= ${range.from} and e.at < ${range.to}
-                   union select u.id from tickets u where u.status in ('new', 'open', 'pending') and u.created_at < ${range.to})
+                   union
+                   select u.id from tickets u join sla_tickets s on s.ticket_id = u.id
+                   where u.status in ('new', 'open', 'pending') and u.created_at < ${range.to}
+                     and exists (select 1 from jsonb_array_elements(s.targets) x
+                                 where x->>'breachedAt' is not null or (x->>'dueAt')::timestamptz < ${range.to}))
       ${inScope(db, scope)}
     order by t.id`;
   return rows.map((r) => r.id);

@@ -68,7 +68,10 @@ describe('GET /metrics', () => {
     expect(sampleValue(after, 'switchboard_messages_out_total', { channel: 'api' })).toBe(1);
     expect(sampleValue(after, 'switchboard_delivery_outcomes_total', { channel: 'api', outcome: 'sent' })).toBe(1);
     expect(sampleValue(after, 'switchboard_sla_alerts_total', { kind: 'breach', metric: 'firstReply' })).toBe(1);
-    expect(sampleValue(after, 'switchboard_sla_alerts_total', { kind: 'warning', metric: 'firstReply' })).toBe(1);
+    // The warning is an event only when it went out before the breach (a timer run late under
+    // load records it superseded, without one): the counter follows the events.
+    const [warnings] = await app.db.sql<{ count: number }[]>`select count(*)::int as count from events where kind = 'sla-warning'`;
+    expect(sampleValue(after, 'switchboard_sla_alerts_total', { kind: 'warning', metric: 'firstReply' })).toBe(warnings!.count);
     const inbound = { method: 'POST', route: '/api/v1/inbound', status: '200' };
     expect(sampleValue(after, 'switchboard_http_request_duration_seconds_count', inbound) - sampleValue(before, 'switchboard_http_request_duration_seconds_count', inbound)).toBe(3);
     // By route pattern, so a ticket number does not make a series of its own.
