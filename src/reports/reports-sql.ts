@@ -83,6 +83,7 @@ export interface ResolutionRow {
   /** Its latest resolution in the period. */
   resolvedAt: Date;
   assignee: string | null;
+  team: string | null;
   agentReplies: number;
   reopened: boolean;
 }
@@ -90,7 +91,7 @@ export interface ResolutionRow {
 /** Tickets with a resolution in the period: the latest one, agent replies and whether it was ever reopened. */
 function resolutions(db: Db, range: Range, scope: Scope) {
   return db`
-    select t.id as ticket_id, ${CREATED_AT(db)} as created_at, r.resolved_at, t.assignee,
+    select t.id as ticket_id, ${CREATED_AT(db)} as created_at, r.resolved_at, t.assignee, t.team,
       (select count(*)::int from (${agentReplies(db)}) a where a.ticket_id = t.id) as agent_replies,
       exists (select 1 from events s where s.ticket_id = t.id and ${REOPENS(db, 's')}) as reopened
     from (select e.ticket_id, max(e.at) as resolved_at from events e
@@ -202,11 +203,12 @@ export async function breachKeysOf(db: Db, ticketIds: readonly number[]): Promis
 export const AGE_BUCKETS = ['under 4h', '4-24h', '1-3d', '3-7d', 'over 7d'] as const;
 export type AgeBucket = (typeof AGE_BUCKETS)[number];
 
-/** An unresolved ticket at an instant: its status then, its age bucket, its assignee now. */
+/** Unresolved tickets at an instant: by status then, age bucket, and assignee and team now. */
 export interface BacklogRow {
   status: 'new' | 'open' | 'pending';
   bucket: AgeBucket;
   assignee: string | null;
+  team: string | null;
   count: number;
 }
 
@@ -217,8 +219,8 @@ export interface BacklogRow {
  */
 export function backlogAt(db: Db, at: Date, scope: Scope): Promise<BacklogRow[]> {
   return db<BacklogRow[]>`
-    select b.status, b.bucket, b.assignee, count(*)::int as count from (
-      select t.assignee,
+    select b.status, b.bucket, b.assignee, b.team, count(*)::int as count from (
+      select t.assignee, t.team,
         coalesce((select s.data->>'to' from events s where s.ticket_id = t.id and s.kind = 'status' and s.at < ${at}
                   order by s.at desc, s.id desc limit 1), 'new') as status,
         case when ${at}::timestamptz - t.created_at < interval '4 hours' then 'under 4h'
@@ -232,7 +234,7 @@ export function backlogAt(db: Db, at: Date, scope: Scope): Promise<BacklogRow[]>
         and t.created_at < ${at} ${inScope(db, scope)}
     ) b
     where b.status in ('new', 'open', 'pending')
-    group by b.status, b.bucket, b.assignee`;
+    group by b.status, b.bucket, b.assignee, b.team`;
 }
 
 /** CSAT in the period: each ticket's latest answer, and how many tickets were asked. */
@@ -269,6 +271,14 @@ export function channelVolume(db: Db, range: Range, scope: Scope): Promise<{ cha
     where e.kind in ('created', 'message') and e.at >= ${range.from} and e.at < ${range.to}
       and (e.kind = 'created' or e.data->>'direction' = 'inbound') ${inScope(db, scope)}
     group by t.channel order by t.channel`;
+}
+
+/** Tickets created per team (null: no team). */
+export function teamVolume(db: Db, range: Range, scope: Scope): Promise<{ team: string | null; tickets: number }[]> {
+  return db<{ team: string | null; tickets: number }[]>`
+    select t.team, count(*)::int as tickets from events e join tickets t on t.id = e.ticket_id
+    where e.kind = 'created' and e.at >= ${range.from} and e.at < ${range.to} ${inScope(db, scope)}
+    group by t.team`;
 }
 
 /** Tickets created per hour of the week in `timezone`: ISO weekday (1 Monday … 7 Sunday) and hour. */

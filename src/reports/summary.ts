@@ -18,6 +18,7 @@ import {
   listFirstResponses,
   listResolutions,
   series,
+  teamVolume,
   ticketCounts,
   timeSpreads,
   type AgeBucket,
@@ -51,6 +52,8 @@ export interface Summary {
   csat: CsatRow & { responseRate: number | null };
   backlog: { at: string; total: number; byStatus: { new: number; open: number; pending: number }; byAge: { bucket: AgeBucket; count: number }[] };
   agents: { agent: string; open: number; resolved: number; replies: number; firstResponseMedianSeconds: number | null }[];
+  /** Per team (by its name; null for tickets of no team): open now, created and resolved in the period. */
+  teams: { team: string | null; open: number; created: number; resolved: number }[];
   channels: { channel: string; tickets: number; messages: number }[];
   /** Tickets created by ISO weekday (index 0 Monday … 6 Sunday) and hour (0–23) in the time zone. */
   hourOfWeek: number[][];
@@ -71,7 +74,7 @@ export async function summarize(deps: SummaryDeps, range: Range, scope: Scope, n
   const { sql, timezone } = deps;
   const unit = range.to.getTime() - range.from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
   const backlogInstant = new Date(Math.min(range.to.getTime(), now.getTime()));
-  const [spreads, counts, firsts, resolved, attainment, satisfaction, backlog, activity, channels, hours, points] = await Promise.all([
+  const [spreads, counts, firsts, resolved, attainment, satisfaction, backlog, activity, channels, hours, points, teamCreated] = await Promise.all([
     timeSpreads(sql, range, scope),
     ticketCounts(sql, range, scope),
     listFirstResponses(sql, range, scope),
@@ -83,6 +86,7 @@ export async function summarize(deps: SummaryDeps, range: Range, scope: Scope, n
     channelVolume(sql, range, scope),
     hourOfWeek(sql, range, scope, timezone),
     series(sql, range, scope, timezone, unit),
+    teamVolume(sql, range, scope),
   ]);
 
   const calendar = deps.policy.businessHours ? businessHours(deps.policy.businessHours) : null;
@@ -98,6 +102,11 @@ export async function summarize(deps: SummaryDeps, range: Range, scope: Scope, n
   }
   const resolvedBy = new Map<string, number>();
   for (const row of resolved) if (row.assignee) resolvedBy.set(row.assignee, (resolvedBy.get(row.assignee) ?? 0) + 1);
+  const teams = new Map<string | null, { team: string | null; open: number; created: number; resolved: number }>();
+  const team = (name: string | null) => teams.get(name) ?? teams.set(name, { team: name, open: 0, created: 0, resolved: 0 }).get(name)!;
+  for (const row of backlog) team(row.team).open += row.count;
+  for (const row of teamCreated) team(row.team).created += row.tickets;
+  for (const row of resolved) team(row.team).resolved += 1;
   const agentNames = [...new Set([...openBy.keys(), ...resolvedBy.keys(), ...activity.map((a) => a.agent)])].sort();
 
   const grid = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
@@ -136,6 +145,7 @@ export async function summarize(deps: SummaryDeps, range: Range, scope: Scope, n
         firstResponseMedianSeconds: act?.firstResponseMedianMs == null ? null : act.firstResponseMedianMs / 1000,
       };
     }),
+    teams: [...teams.values()].sort((a, b) => (a.team ?? '').localeCompare(b.team ?? '')),
     channels,
     hourOfWeek: grid,
     series: {

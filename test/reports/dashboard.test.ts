@@ -116,6 +116,7 @@ describe('the dashboard in Chromium', () => {
       expect(shown[id]!.text, id).toBe(text);
     }
     expect(await page.$$eval('#agents tbody tr', (rows) => rows.map((r) => r.firstElementChild!.textContent))).toEqual(summary.agents.map((a: { agent: string }) => a.agent));
+    expect(await page.$$eval('#teams tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)))).toEqual([['triage', '4', '8', '3']]);
     expect(await page.$eval('#csv', (a) => a.getAttribute('href'))).toBe('/api/v1/reports/tickets.csv?period=7d');
 
     // The team filter reloads the figures for that team.

@@ -38,6 +38,8 @@ describe('the figures of a scripted history', () => {
     expect(summary.csat).toEqual(EXPECTED.csat);
     expect(summary.agents).toEqual(EXPECTED.agents);
     expect(summary.channels).toEqual([{ channel: 'api', tickets: 7, messages: 8 }]);
+    // Every ticket is in the triage channel's team (the default one).
+    expect(summary.teams).toEqual([{ team: 'triage', open: 4, created: 7, resolved: 3 }]);
     // Created per hour of the week: Monday (row 0) 08:00 one, 09:00 two, 10:00 one, 12:00 three.
     expect(summary.hourOfWeek[0]!.slice(8, 13)).toEqual([1, 2, 1, 0, 3]);
     expect(summary.hourOfWeek.flat().reduce((a, b) => a + b, 0)).toBe(7);

@@ -110,11 +110,19 @@ function render(s) {
     options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 
-  const body = document.querySelector('#agents tbody');
-  body.replaceChildren(
-    ...s.agents.map((a) => {
+  table('agents', s.agents.map((a) => [a.agent, a.open, a.resolved, a.replies, duration(a.firstResponseMedianSeconds)]));
+  table('teams', s.teams.map((t) => [t.team === null ? '(no team)' : t.team, t.open, t.created, t.resolved]));
+  const from = new Date(s.period.from).toLocaleString('en-GB', { timeZone: s.period.timezone });
+  const to = new Date(s.period.to).toLocaleString('en-GB', { timeZone: s.period.timezone });
+  document.getElementById('period-text').textContent = `${from} – ${to}`;
+}
+
+/** Fills the body of table `id` with one row per array of cell texts. */
+function table(id, rows) {
+  document.querySelector(`#${id} tbody`).replaceChildren(
+    ...rows.map((cells) => {
       const row = document.createElement('tr');
-      for (const text of [a.agent, a.open, a.resolved, a.replies, duration(a.firstResponseMedianSeconds)]) {
+      for (const text of cells) {
         const cell = document.createElement('td');
         cell.textContent = String(text);
         row.append(cell);
@@ -122,9 +130,6 @@ function render(s) {
       return row;
     }),
   );
-  const from = new Date(s.period.from).toLocaleString('en-GB', { timeZone: s.period.timezone });
-  const to = new Date(s.period.to).toLocaleString('en-GB', { timeZone: s.period.timezone });
-  document.getElementById('period-text').textContent = `${from} – ${to}`;
 }
 
 async function load() {

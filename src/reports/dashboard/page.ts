@@ -58,6 +58,7 @@ export function dashboardPage(options: { agent: string; teams: readonly string[]
   <section class="headlines">${headlines}</section>
   <section class="charts">${charts}</section>
   <section class="agents"><h2>Agents</h2><table id="agents"><thead><tr><th>Agent</th><th>Open now</th><th>Resolved</th><th>Replies</th><th>First response (median)</th></tr></thead><tbody></tbody></table></section>
+  <section class="agents"><h2>Teams</h2><table id="teams"><thead><tr><th>Team</th><th>Open now</th><th>Created</th><th>Resolved</th></tr></thead><tbody></tbody></table></section>
   <p id="error" class="error" hidden></p>
 </main>
 </body>
