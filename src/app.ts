@@ -15,7 +15,10 @@ import { runConnectionHolders } from './channels/runner.ts';
 import type { Config } from './config.ts';
 import { connectLockSession, migrationsApplied, openDatabase, type Database } from './db/index.ts';
 import { createLocalFileStore } from './files/store.ts';
+import { csatLinks } from './customer/links.ts';
+import { customerVoice } from './customer/replies.ts';
 import { createHttpApp } from './http/app.ts';
+import { csatRoutes } from './http/csat.ts';
 import { fileLinks } from './http/files.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
 import { hmacSha256Hex } from './shared/crypto.ts';
@@ -135,6 +138,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const files = createLocalFileStore(path.join(config.dataDir, 'files'));
     // Keyed from the API token, which every instance of one install shares.
     const links = config.publicBaseUrl ? fileLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:file-links'), () => clock.now()) : undefined;
+    const calendar = calendarFor(config.sla);
+    // What customers hear from Switchboard itself (switchboard.yml `customer:`), with the survey
+    // links email customers rate by, signed with a key of the same install-wide secret.
+    const surveyLinks = config.publicBaseUrl ? csatLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:csat-links')) : undefined;
+    const voice = config.customer ? customerVoice({ settings: config.customer, policy: config.sla, calendar, ...(surveyLinks ? { links: surveyLinks } : {}) }) : undefined;
     const tickets = createTickets({
       sql: database.sql,
       jobs,
@@ -148,7 +156,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ...(links ? { fileUrl: (file) => links.url(file) } : {}),
       slaTargets: findSlaTargets,
       routing: config.routing,
-      ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendarFor(config.sla)) } : {}),
+      ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendar) } : {}),
+      ...(voice ? { customer: voice } : {}),
     });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
@@ -184,6 +193,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         logger.info({ channel: deletion.channel, externalId: deletion.externalId, outcome: result.outcome }, 'customer deleted a message');
         return result;
       },
+      async choice(choice) {
+        const result = await asChannelInput(tickets.choose(choice));
+        if (result.ticket) addLogContext({ ticket: result.ticket });
+        logger.info({ channel: choice.channel, externalId: choice.externalId, outcome: result.outcome }, 'customer pressed a button');
+        return result;
+      },
     };
 
     let accepting = true;
@@ -196,7 +211,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         await database.sql`select 1`;
         return migrationsApplied(database.sql);
       },
-      routes: [ticketApiRoutes(tickets, apiToken.token), ...(links ? [links.routes(files)] : []), ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : []))],
+      routes: [
+        ticketApiRoutes(tickets, apiToken.token),
+        ...(links ? [links.routes(files)] : []),
+        ...(voice && surveyLinks ? [csatRoutes(tickets, surveyLinks, voice)] : []),
+        ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : [])),
+      ],
     });
     const server = await listen(app.fetch, config.port, options.hostname);
     const port = (server.address() as AddressInfo).port;
