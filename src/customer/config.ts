@@ -63,10 +63,31 @@ function templatesOf(part: Part) {
 }
 
 function channelsOf(part: Part, extra: z.ZodRawShape = {}) {
-  const channel = z.enum(CHANNEL_NAMES, { error: `must be a channel: ${CHANNEL_NAMES.join(', ')}` });
   const own = strict({ templates: templatesOf(part), ...extra });
-  const off = z.union([z.literal('off'), z.literal(false)]).transform(() => 'off' as const);
-  return z.partialRecord(channel, z.union([off, own], { error: 'must be off, or a mapping of its own templates' }), { error: 'must be a mapping of channel: settings' }).default({});
+  // By hand rather than a union, so a channel's own problems are named by their path.
+  const setting = z.unknown().transform((value, ctx): 'off' | z.output<typeof own> => {
+    if (value === 'off' || value === false) return 'off';
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be off, or a mapping of its own templates' });
+      return z.NEVER;
+    }
+    const parsed = own.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
+  return z
+    .record(z.string(), setting, { error: 'must be a mapping of channel: settings' })
+    .superRefine(
+      (channels, ctx) => {
+        for (const name of Object.keys(channels ?? {})) {
+          if (!(CHANNEL_NAMES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `must be a channel: ${CHANNEL_NAMES.join(', ')}` });
+        }
+      },
+      // Named beside the problems of the channels' own settings, not only once those are fixed.
+      { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+    )
+    .default({});
 }
 
 const words = z.record(language, z.array(z.string({ error: 'must be a word' }).trim().min(1, { error: 'must be a word' }), { error: 'must be a list of words' }), {
