@@ -127,6 +127,18 @@ describe('"status"', () => {
     expect((await desk.app.tickets.find(ticket))!.status).toBe('resolved');
   });
 
+  it('is answered in the conversation it was asked in, recorded on the customer’s latest ticket', async () => {
+    const customer = 'elsewhere@example.com';
+    const { ticket } = (await desk.app.inbound({ id: 'web-1', from: customer, conversation: 'web', text: 'The checkout hangs' })).json;
+    const before = await ticketCount();
+    const asked = (await desk.app.inbound({ id: 'mobile-1', from: customer, conversation: 'mobile', text: 'status' })).json;
+    expect(asked.ticket).toBe(ticket);
+    expect(await ticketCount()).toBe(before);
+    await expect.poll(() => desk.customer.delivered().filter((r) => r.to === customer && r.conversation === 'mobile').map((r) => r.text), { timeout: 15_000 }).toEqual([
+      `Your tickets with us:\n#${ticket} “The checkout hangs”: received, waiting for the next free agent`,
+    ]);
+  });
+
   it('is an ordinary first message from someone who never wrote before', async () => {
     const before = await ticketCount();
     const { ticket } = await writes('stranger@example.com', 'status');

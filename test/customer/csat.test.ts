@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { change } from '../../src/tickets/index.ts';
 import { lockTicketByNumber, updateStatus } from '../../src/tickets/tickets-sql.ts';
-import { ADA, blockText, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
+import { ADA, blockText, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
 import { deskFile } from './helpers.ts';
 
 let desk: SlackDesk;
@@ -66,6 +66,7 @@ describe('the satisfaction survey', () => {
     expect(answer!.automatic).toBe('survey');
     await expect.poll(() => threadTexts(number), { timeout: 15_000 }).toContainEqual(':star: The customer rated this ticket ★★★★☆ 4/5: “thanks!”');
     await expect.poll(async () => blockText(desk.slack.message(TRIAGE, await desk.cardTs(number))), { timeout: 15_000 }).toContain('★★★★☆ 4/5 “thanks!”');
+    expect(await slashTicket(desk, `show ${number}`)).toContain('resolved · normal priority · <@U0AGENT001> · rated ★★★★☆ 4/5');
 
     // A second number is conversation no more: the score is taken once.
     await desk.app.inbound({ id: 'four-again', from: customer, text: '5' });
