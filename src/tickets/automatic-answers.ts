@@ -36,7 +36,8 @@ export interface AutomaticInput {
 export async function answerAutomatically(ctx: TicketContext, tx: Tx, record: RecordEvent, input: AutomaticInput): Promise<IngestResult | undefined> {
   const replies = ctx.customer;
   const { inbound, identity, current, language } = input;
-  if (!replies || inbound.attachments.length > 0 || inbound.consent) return undefined;
+  // Nothing is sent to someone who opted out (SMS STOP): their words are for an agent to read.
+  if (!replies || inbound.attachments.length > 0 || inbound.consent || identity.optedOutAt) return undefined;
 
   if (replies.isStatusRequest(inbound.channel, inbound.text, language)) {
     const ticket = current ?? (await findLatestTicketOfIdentity(tx, identity.id, inbound.channel));

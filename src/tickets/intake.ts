@@ -145,8 +145,9 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       // id came from another sender. Roll everything back and report the first.
       if (!message) throw new RepeatedPlatformId();
       record(ticket, 'message', 'customer', { messageId: message.id, direction: 'inbound' });
-      // Not to a STOP: nothing is sent to them any more.
-      if (opened && inbound.consent !== 'opt-out') await acknowledge(ctx, tx, record, ticket, { name: inbound.name ?? identity.displayName, language }, at);
+      // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
+      const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;
+      if (opened && reachable) await acknowledge(ctx, tx, record, ticket, { name: inbound.name ?? identity.displayName, language }, at);
 
       if (inbound.consent) {
         const optedOut = inbound.consent === 'opt-out';

@@ -65,6 +65,14 @@ describe('the acknowledgement of a new ticket', () => {
     expect(acks).toHaveLength(1);
   });
 
+  it('is not sent to someone who opted out (an SMS STOP), nor is a status question answered', async () => {
+    const from = 'stopped@example.com';
+    const stop = await desk.app.tickets.ingest({ kind: 'message', channel: 'api', externalId: 'stop-1', from, conversation: from, text: 'STOP', attachments: [], consent: 'opt-out' });
+    await desk.app.tickets.ingest({ kind: 'message', channel: 'api', externalId: 'stop-2', from, conversation: from, text: 'status', attachments: [] });
+    const automatic = await sql()`select m.automatic from messages m join tickets t on t.id = m.ticket_id where t.number = ${stop.ticket} and m.automatic is not null`;
+    expect(automatic).toEqual([]);
+  });
+
   it("leaves the SLA's first reply running, and is shown in the thread as sent by Switchboard", async () => {
     clock.set(new Date('2026-06-08T09:30:00Z'));
     const { ticket } = await writes('sla@example.com', 'Is the shop open today?');
