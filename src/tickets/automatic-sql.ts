@@ -67,15 +67,19 @@ export async function recordScore(db: Db, ticketId: number, score: number, comme
   return row;
 }
 
-/** Why a queued survey must not go out any more (the ticket was merged, or reopened); undefined to send it. */
+/**
+ * Why a queued survey must not go out any more (the ticket was closed by a merge, or reopened);
+ * undefined to send it. A merge closes the ticket merged away with a status event whose reason
+ * is `merged` (the ticket it went into may carry a `merged` event too, and is surveyed as usual).
+ */
 export async function surveyWithdrawal(db: Db, ticketId: number): Promise<string | undefined> {
-  const [row] = await db<{ status: Status; merged: boolean }[]>`
-    select t.status, exists (
-      select 1 from events e where e.ticket_id = t.id and (e.kind = 'merged' or (e.kind = 'status' and e.data->>'reason' = 'merged'))
-    ) as merged
+  const [row] = await db<{ status: Status; closedBy: string | null }[]>`
+    select t.status, (
+      select e.data->>'reason' from events e where e.ticket_id = t.id and e.kind = 'status' order by e.id desc limit 1
+    ) as closed_by
     from tickets t where t.id = ${ticketId}`;
   if (!row) return 'the ticket is gone';
-  if (row.merged) return 'the ticket was merged into another, which is where its conversation continues';
+  if (row.status === 'closed' && row.closedBy === 'merged') return 'the ticket was merged into another, where its conversation continues';
   if (row.status !== 'resolved' && row.status !== 'closed') return `the ticket is ${row.status} again`;
   return undefined;
 }
