@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { strictMapping } from './shared/schema.ts';
 import { customerSchema, customerSettings, type CustomerSettings } from './customer/config.ts';
 import type { ConfigProblem } from './errors.ts';
 import { PRIORITIES } from './sla/types.ts';
@@ -20,8 +21,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 const text = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
-const strict = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${Object.keys(shape).join(', ')})` : 'must be a mapping') });
+const strict = strictMapping;
 
 const teamSchema = strict({
   name: z.string({ error: 'must be a name' }).regex(NAME, { error: 'must be a short name: lower-case letters, digits, - and _' }),

@@ -5,9 +5,10 @@
  * path in the file, like the rest of it (src/desk-config.ts).
  */
 import { z } from 'zod';
+import { strictMapping } from '../shared/schema.ts';
 import { CHANNEL_NAMES } from '../channels/contract.ts';
 import { normaliseLanguage } from '../shared/language.ts';
-import { PLACEHOLDERS, type TemplateSet } from './templates.ts';
+import { PLACEHOLDERS } from './templates.ts';
 
 /** How the survey is answered on a channel: its own buttons, a reply with the number, signed links. */
 export const CSAT_ANSWERS = ['buttons', 'reply', 'links'] as const;
@@ -35,8 +36,7 @@ export interface CustomerSettings {
   csat?: PartSettings<'csat'>;
 }
 
-const strict = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${Object.keys(shape).join(', ')})` : 'must be a mapping') });
+const strict = strictMapping;
 
 const language = z.string({ error: 'must be a language tag (en, de, pt-br)' }).refine((tag) => normaliseLanguage(tag) === tag.toLowerCase(), { error: 'must be a language tag (en, de, pt-br)' });
 
@@ -124,4 +124,3 @@ export function customerSettings(parsed: z.output<typeof customerSchema>): Custo
   };
 }
 
-export type { TemplateSet };
