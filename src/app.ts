@@ -17,6 +17,7 @@ import { connectLockSession, migrationsApplied, openDatabase, type Database } fr
 import { createLocalFileStore } from './files/store.ts';
 import { csatLinks } from './customer/links.ts';
 import { customerVoice } from './customer/replies.ts';
+import { eventWebhookModule } from './event-webhook/index.ts';
 import { createHttpApp } from './http/app.ts';
 import { csatRoutes } from './http/csat.ts';
 import { fileLinks } from './http/files.ts';
@@ -49,7 +50,7 @@ export interface SwitchboardOptions {
 }
 
 /** The core modules every instance runs, in start order. */
-export const CORE_MODULES: ModuleFactory[] = [slackModule, slaModule];
+export const CORE_MODULES: ModuleFactory[] = [slackModule, slaModule, eventWebhookModule];
 
 export interface Switchboard {
   /** The base URL this instance answers on. */

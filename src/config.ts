@@ -2,6 +2,7 @@ import { channelSettings, type ChannelSettingsEntry } from './channels/registry.
 import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
+import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseDuration } from './shared/duration.ts';
 import { EnvReader } from './shared/env.ts';
@@ -31,6 +32,8 @@ export interface Config {
   readonly routing: Routing;
   /** What customers hear from Switchboard itself (switchboard.yml `customer:`); undefined: nothing. */
   readonly customer: CustomerSettings | undefined;
+  /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
+  readonly eventWebhook: EventWebhookSettings;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -46,6 +49,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'DISCORD_BOT_TOKEN',
   'IMAP_PASSWORD',
   'SMTP_PASSWORD',
+  'EVENT_WEBHOOK_SECRET',
 ]);
 
 const DEFAULT_REOPEN_WINDOW_MS = parseDuration('7d');
@@ -67,6 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),
+    eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
   };
   const problems = [...reader.problems, ...desk.problems, ...linkProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { ConfigError } from '../src/errors.ts';
 import { runSwitchboard } from './helpers/process.ts';
-
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+import { configProblems as problemsOf } from './helpers/env.ts';
 
 describe('configuration', () => {
   it('starts from nothing with documented defaults', () => {

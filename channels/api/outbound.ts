@@ -1,7 +1,7 @@
 import { ChannelSendError, type OutboundMessage, type SendResult } from '../../src/channels/contract.ts';
-import { hmacSha256Hex } from '../../src/shared/crypto.ts';
+import { SIGNATURE_HEADER, switchboardSignature } from '../../src/shared/crypto.ts';
 import { retryAfterMs } from '../../src/shared/http.ts';
-import { SIGNATURE_HEADER, type ApiOutboundBody } from './types.ts';
+import type { ApiOutboundBody } from './types.ts';
 
 export interface ApiSendOptions {
   token: string;
@@ -47,7 +47,7 @@ export async function sendApiReply(message: OutboundMessage, options: ApiSendOpt
   try {
     response = await options.fetch(options.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: `sha256=${hmacSha256Hex(options.token, raw)}` },
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: switchboardSignature(options.token, raw) },
       body: raw,
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });

@@ -21,4 +21,4 @@ export interface ApiOutboundBody {
 }
 
 export const INBOUND_PATH = '/api/v1/inbound';
-export const SIGNATURE_HEADER = 'X-Switchboard-Signature';
+export { SIGNATURE_HEADER } from '../../src/shared/crypto.ts';

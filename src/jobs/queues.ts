@@ -28,6 +28,12 @@ export const QUEUES = {
   slaTimer: 'sla.timer',
   /** Posts an operator notice (a login QR code, a lost session) and its recovery in Slack. */
   operatorNotice: 'slack.operator-notice',
+  /**
+   * POSTs a ticket's pending events to EVENT_WEBHOOK_URL, oldest first, stopping at the first
+   * failure. `stately` keyed by ticket, like delivery; the event's claim in the outbox is what
+   * keeps two runs from sending one event at once.
+   */
+  eventWebhook: 'events.webhook',
 } as const;
 
 /**
@@ -62,6 +68,17 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    notify: true,
+  },
+  [QUEUES.eventWebhook]: {
+    policy: 'stately',
+    // The receiver's failures are retried by the handler (backoff, Retry-After); these retries
+    // are for our crashes. A run hands over after RUN_BUDGET_MS, well inside the expiry.
+    retryLimit: 50,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 120,
     notify: true,
   },
   [QUEUES.operatorNotice]: {

@@ -13,6 +13,20 @@ export function hmacSha256Hex(secret: string, body: string | Uint8Array): string
 }
 
 /**
+ * The header Switchboard signs what it POSTs with: agents' replies to API_CHANNEL_WEBHOOK_URL
+ * and events to EVENT_WEBHOOK_URL.
+ */
+export const SIGNATURE_HEADER = 'X-Switchboard-Signature';
+
+/**
+ * The value of X-Switchboard-Signature for `body`: `sha256=<hex HMAC-SHA256 of the raw body
+ * keyed by secret>`. The receiver computes the same over the bytes it received and compares.
+ */
+export function switchboardSignature(secret: string, body: string | Uint8Array): string {
+  return `sha256=${hmacSha256Hex(secret, body)}`;
+}
+
+/**
  * Why `request` does not carry `Authorization: Bearer <token>` (compared in constant time), or
  * undefined when it does. `hint` names the token for whoever has to fix it (`API_CHANNEL_TOKEN`);
  * each surface turns a reason into its own 401.

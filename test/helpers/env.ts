@@ -1,4 +1,5 @@
-import { SECRET_VARIABLES } from '../../src/config.ts';
+import { loadConfig, SECRET_VARIABLES } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { EnvReader, type EnvProblem } from '../../src/shared/env.ts';
 
 /**
@@ -9,4 +10,15 @@ export function parseEnv<T>(parse: (reader: EnvReader) => T, env: Readonly<Recor
   const reader = new EnvReader(env, SECRET_VARIABLES);
   const value = parse(reader);
   return { value, problems: reader.problems };
+}
+
+/** The problems `loadConfig` reports for `env`, as start-up would print them; none when it loads. */
+export function configProblems(env: Readonly<Record<string, string>>): { variable: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
 }
