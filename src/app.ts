@@ -15,8 +15,11 @@ import { runConnectionHolders } from './channels/runner.ts';
 import type { Config } from './config.ts';
 import { connectLockSession, migrationsApplied, openDatabase, type Database } from './db/index.ts';
 import { createLocalFileStore } from './files/store.ts';
+import { csatLinks } from './customer/links.ts';
+import { customerVoice } from './customer/replies.ts';
 import { eventWebhookModule } from './event-webhook/index.ts';
 import { createHttpApp } from './http/app.ts';
+import { csatRoutes } from './http/csat.ts';
 import { fileLinks } from './http/files.ts';
 import { ticketApiRoutes } from './http/ticket-api.ts';
 import { hmacSha256Hex } from './shared/crypto.ts';
@@ -153,6 +156,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const files = createLocalFileStore(path.join(config.dataDir, 'files'));
     // Keyed from the API token, which every instance of one install shares.
     const links = config.publicBaseUrl ? fileLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:file-links'), () => clock.now()) : undefined;
+    const calendar = calendarFor(config.sla);
+    // What customers hear from Switchboard itself (switchboard.yml `customer:`), with the survey
+    // links email customers rate by, signed with a key of the same install-wide secret.
+    const surveyLinks = config.publicBaseUrl ? csatLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:csat-links')) : undefined;
+    const voice = config.customer ? customerVoice({ settings: config.customer, policy: config.sla, calendar, ...(surveyLinks ? { links: surveyLinks } : {}) }) : undefined;
     const tickets = createTickets({
       sql: database.sql,
       jobs,
@@ -166,7 +174,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ...(links ? { fileUrl: (file) => links.url(file) } : {}),
       slaTargets: findSlaTargets,
       routing: config.routing,
-      ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendarFor(config.sla)) } : {}),
+      ...(config.sla.businessHours ? { insideBusinessHours: insideHours(calendar) } : {}),
+      ...(voice ? { customer: voice } : {}),
       metrics,
     });
     const fetchClient = options.fetch ?? fetch;
@@ -204,6 +213,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         logger.info({ channel: deletion.channel, externalId: deletion.externalId, outcome: result.outcome }, 'customer deleted a message');
         return result;
       },
+      async choice(choice) {
+        const result = await asChannelInput(tickets.choose(choice));
+        if (result.ticket) addLogContext({ ticket: result.ticket });
+        logger.info({ channel: choice.channel, externalId: choice.externalId, outcome: result.outcome }, 'customer pressed a button');
+        return result;
+      },
     };
 
     let accepting = true;
@@ -221,6 +236,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
         reportRoutes(reports, apiToken.token),
         (app) => metrics.routes(app),
         ...(links ? [links.routes(files)] : []),
+        ...(voice && surveyLinks ? [csatRoutes(tickets, surveyLinks, voice)] : []),
         ...modules.flatMap((m) => (m.routes ? [m.routes.bind(m)] : [])),
       ],
       observe: (request) => metrics.request(request),

@@ -1,4 +1,5 @@
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
+import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
@@ -32,6 +33,8 @@ export interface Config {
   readonly routing: Routing;
   /** Reporting: time zone, weekly digest, dashboard links, metrics token. */
   readonly reports: ReportsConfig;
+  /** What customers hear from Switchboard itself (switchboard.yml `customer:`); undefined: nothing. */
+  readonly customer: CustomerSettings | undefined;
   /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
   readonly eventWebhook: EventWebhookSettings;
 }
@@ -71,11 +74,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     sla: parseSlaPolicy(reader),
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
+    customer: deepFreeze(desk.customer),
     eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
   };
   const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };
-  if (reader.problems.length > 0 || desk.problems.length > 0) throw new ConfigError([...reader.problems, ...desk.problems]);
+  const problems = [...reader.problems, ...desk.problems, ...linkProblems(config)];
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** Survey links need an address customers can open: a channel told to use them needs PUBLIC_BASE_URL. */
+function linkProblems(config: Config): { variable: string; message: string }[] {
+  if (config.publicBaseUrl) return [];
+  return Object.entries(config.customer?.csat?.channels ?? {})
+    .filter(([, setting]) => setting !== 'off' && setting.answer === 'links')
+    .map(([channel]) => ({ variable: 'PUBLIC_BASE_URL', message: `switchboard.yml asks ${channel} customers to rate by link (customer.csat.channels.${channel}.answer: links), which needs this address` }));
 }
 
 /** Freezes a value and everything it holds, so parsed settings cannot change under the core. */

@@ -1,12 +1,15 @@
 /**
- * switchboard.yml: the desk's teams and routing rules, in a file an admin edits (environment
- * variables keep configuring everything they did). Validated at start-up, every problem named
+ * switchboard.yml: the desk's teams and routing rules, and what Switchboard says to customers by
+ * itself (`customer:`, src/customer), in a file an admin edits (environment variables keep
+ * configuring everything they did). Validated at start-up, every problem named
  * by its path in the file (`teams[1].channel: not a Slack channel id`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { strictMapping } from './shared/schema.ts';
+import { customerSchema, customerSettings, type CustomerSettings } from './customer/config.ts';
 import type { ConfigProblem } from './errors.ts';
 import { PRIORITIES } from './sla/types.ts';
 import { ASSIGNMENT_STRATEGIES, type Routing, type Rule, type Team } from './tickets/routing.ts';
@@ -18,8 +21,7 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 const text = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
-const strict = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject(shape, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${Object.keys(shape).join(', ')})` : 'must be a mapping') });
+const strict = strictMapping;
 
 const teamSchema = strict({
   name: z.string({ error: 'must be a name' }).regex(NAME, { error: 'must be a short name: lower-case letters, digits, - and _' }),
@@ -70,6 +72,7 @@ const ruleSchema = strict({
 const fileSchema = strict({
   teams: list(teamSchema).default([]),
   rules: list(ruleSchema).default([]),
+  customer: customerSchema.optional(),
 }).superRefine((file, ctx) => {
   const names = new Set<string>();
   file.teams.forEach((team, i) => {
@@ -93,33 +96,42 @@ export function deskConfigPath(env: { SWITCHBOARD_CONFIG?: string | undefined },
   return { path: path.join(path.dirname(path.resolve(dataDir)), 'switchboard.yml'), required: false };
 }
 
+/** What the file configures: teams and rules, and what customers hear from Switchboard itself. */
+export interface DeskConfig {
+  routing: Routing;
+  /** Undefined without a `customer:` section: Switchboard says nothing by itself. */
+  customer: CustomerSettings | undefined;
+  problems: ConfigProblem[];
+}
+
 /**
  * The routing a file describes, or the problems with it (each `file: path: message`). A
  * missing file is no routing, unless SWITCHBOARD_CONFIG named it. `triageChannel` is today's
  * default team: a team of the file with that channel is the default, else one named `triage`.
  */
-export function loadDeskConfig(file: { path: string; required: boolean }, triageChannel: string | undefined): { routing: Routing; problems: ConfigProblem[] } {
+export function loadDeskConfig(file: { path: string; required: boolean }, triageChannel: string | undefined): DeskConfig {
   const empty: Routing = { teams: [], defaultTeam: undefined, rules: [] };
   if (!existsSync(file.path)) {
-    return { routing: withTriage(empty, triageChannel), problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
+    return { routing: withTriage(empty, triageChannel), customer: undefined, problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
   }
   const name = path.basename(file.path);
   return parseDeskConfig(readFileSync(file.path, 'utf8'), name, triageChannel);
 }
 
 /** Parses the file's text; `name` prefixes each problem. */
-export function parseDeskConfig(source: string, name: string, triageChannel: string | undefined): { routing: Routing; problems: ConfigProblem[] } {
+export function parseDeskConfig(source: string, name: string, triageChannel: string | undefined): DeskConfig {
   const empty: Routing = { teams: [], defaultTeam: undefined, rules: [] };
   const document = parseDocument(source, { prettyErrors: true });
   if (document.errors.length > 0) {
     return {
       routing: empty,
+      customer: undefined,
       problems: document.errors.map((error) => ({ variable: `${name}${error.linePos ? ` line ${error.linePos[0].line}` : ''}`, message: error.message.split('\n')[0]! })),
     };
   }
   const parsed = fileSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) {
-    return { routing: empty, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
+    return { routing: empty, customer: undefined, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
   }
   const teams: Team[] = parsed.data.teams.map((t) => ({
     name: t.name,
@@ -143,7 +155,11 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
     then: r.then,
   }));
   const marked = parsed.data.teams.find((t) => t.default)?.name ?? teams.find((t) => t.channel === triageChannel)?.name;
-  return { routing: withTriage({ teams, defaultTeam: marked, rules }, triageChannel), problems: [] };
+  return {
+    routing: withTriage({ teams, defaultTeam: marked, rules }, triageChannel),
+    customer: parsed.data.customer ? customerSettings(parsed.data.customer) : undefined,
+    problems: [],
+  };
 }
 
 /** Without a default team of the file's, SLACK_TRIAGE_CHANNEL is one: `triage`. */

@@ -9,6 +9,7 @@ const body = z.strictObject({
   name: z.string().max(256).optional(),
   conversation: z.string().min(1).max(256).optional(),
   text: z.string().max(32_000),
+  language: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/, { error: 'must be a language tag like en or pt-BR' }).optional(),
   attachments: z
     .array(z.strictObject({ name: z.string().min(1).max(256), contentType: z.string().min(1).max(256), data: z.base64() }))
     .max(10)
@@ -46,6 +47,7 @@ export function parseApiInbound(value: unknown, now: Date): InboundMessage {
     name: data.name,
     conversation: data.conversation ?? data.from,
     text: data.text,
+    ...(data.language ? { language: data.language } : {}),
     attachments: (data.attachments ?? []).map((a) => ({ name: a.name, contentType: a.contentType, data: Buffer.from(a.data, 'base64') })),
     receivedAt: now,
   };

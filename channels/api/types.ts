@@ -5,6 +5,8 @@ export interface ApiInboundBody {
   name?: string;
   conversation?: string;
   text: string;
+  /** The customer's language (BCP 47), for what Switchboard says to them by itself. */
+  language?: string;
   attachments?: { name: string; contentType: string; data: string /* base64 */ }[];
 }
 

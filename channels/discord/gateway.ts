@@ -13,13 +13,14 @@ import {
   GatewayIntentBits,
   Partials,
   SnowflakeUtil,
+  type ButtonInteraction,
   type Message,
   type OmitPartialGroupDMChannel,
   type PartialMessage,
 } from 'discord.js';
 import type { ChannelDeps, InboundMessage, Sink } from '../../src/channels/contract.ts';
 import type { DiscordConfig } from './config.ts';
-import { discordConversation, downloadDiscordAttachments, parseDiscordEdit, parseDiscordMessage, type DiscordScope } from './inbound.ts';
+import { discordConversation, downloadDiscordAttachments, parseDiscordEdit, parseDiscordMessage, parseDiscordPress, type DiscordScope } from './inbound.ts';
 import type { DiscordMessageView } from './types.ts';
 
 // Gateway close code for a token Discord refused (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
@@ -180,6 +181,15 @@ export async function holdDiscordGateway(config: DiscordConfig, deps: ChannelDep
       await sink.deletion({ kind: 'deletion', channel: 'discord', externalId: message.id, at: new Date(deps.now()) });
     }),
   );
+  // Not in the queue of messages: Discord waits three seconds for the answer to a press, which
+  // a catch-up of many messages ahead of it could outlast. A press that fails is not retried by
+  // Discord (the customer sees "This interaction failed" and can press again).
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isButton()) return;
+    void answerPress(interaction, sink, deps).catch((error: unknown) => {
+      deps.logger.error({ channel: 'discord', interaction: interaction.id, err: error }, 'discord button press not handled');
+    });
+  });
   client.on(Events.ThreadCreate, (thread) => {
     if (thread.parentId === config.supportChannelId) queue(() => advance(thread.id, thread.id));
   });
@@ -221,6 +231,28 @@ export async function holdDiscordGateway(config: DiscordConfig, deps: ChannelDep
   } finally {
     await client.destroy().catch(() => {});
     await chain.catch(() => {});
+  }
+}
+
+/**
+ * Records a press and answers it once committed: a taken score replaces the buttons with our
+ * thanks (UPDATE_MESSAGE), anything else is acknowledged without a change (DEFERRED_UPDATE_MESSAGE).
+ * https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction
+ */
+async function answerPress(interaction: ButtonInteraction, sink: Sink, deps: ChannelDeps): Promise<void> {
+  const choice = parseDiscordPress({
+    id: interaction.id,
+    customId: interaction.customId,
+    user: { id: interaction.user.id, bot: interaction.user.bot },
+    channelId: interaction.channelId,
+    locale: interaction.locale,
+  });
+  const result = choice.kind === 'choice' ? await sink.choice(choice) : undefined;
+  if (result && result.outcome !== 'unknown') {
+    const said = interaction.message.content;
+    await interaction.update({ content: result.reply ? `${said}\n\n${result.reply}`.slice(0, 2000) : said, components: [] });
+  } else {
+    await interaction.deferUpdate();
   }
 }
 

@@ -2,8 +2,8 @@
  * Turning Discord messages into the contract's events: which messages are customers', which
  * conversation each belongs to, and their files.
  */
-import type { InboundAttachment, InboundEvent, InboundMessage, Unsupported } from '../../src/channels/contract.ts';
-import { CUSTOMER_MESSAGE_TYPES, type DiscordAttachmentView, type DiscordMessageView } from './types.ts';
+import type { InboundAttachment, InboundChoice, InboundEvent, InboundMessage, Unsupported } from '../../src/channels/contract.ts';
+import { CUSTOMER_MESSAGE_TYPES, type DiscordAttachmentView, type DiscordMessageView, type DiscordPressView } from './types.ts';
 
 export const DISCORD_CHANNEL = 'discord';
 
@@ -66,6 +66,23 @@ export function parseDiscordEdit(message: DiscordMessageView, scope: DiscordScop
     text: message.content,
     revision: String(message.editedTimestamp),
     at: new Date(message.editedTimestamp),
+  };
+}
+
+/**
+ * A press of one of our buttons as a choice. The pressed message lives in the conversation (the
+ * DM, the ticket's thread), so its channel is the conversation; the core checks who pressed.
+ */
+export function parseDiscordPress(press: DiscordPressView): InboundChoice | Unsupported {
+  if (press.user.bot) return { kind: 'unsupported', reason: 'a bot pressed a button' };
+  return {
+    kind: 'choice',
+    channel: DISCORD_CHANNEL,
+    externalId: `interaction:${press.id}`,
+    from: press.user.id,
+    conversation: press.channelId,
+    value: press.customId,
+    ...(press.locale ? { language: press.locale } : {}),
   };
 }
 

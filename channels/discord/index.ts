@@ -7,7 +7,7 @@ import type { Channel, ChannelDeps, ChannelModule, ChannelSet } from '../../src/
 import { parseDiscordSettings, type DiscordConfig } from './config.ts';
 import { holdDiscordGateway } from './gateway.ts';
 import { DISCORD_CHANNEL } from './inbound.ts';
-import { createDiscordRest, DISCORD_MAX_FILE_BYTES, DISCORD_MAX_TEXT, sendDiscordReply } from './outbound.ts';
+import { createDiscordRest, DISCORD_MAX_BUTTONS, DISCORD_MAX_FILE_BYTES, DISCORD_MAX_TEXT, sendDiscordReply } from './outbound.ts';
 
 export type { DiscordConfig } from './config.ts';
 
@@ -25,7 +25,7 @@ export function createDiscordChannel(config: DiscordConfig, deps: ChannelDeps): 
   const rest = createDiscordRest(config);
   const channel: Channel = {
     name: DISCORD_CHANNEL,
-    limits: { maxTextLength: DISCORD_MAX_TEXT, maxAttachmentBytes: DISCORD_MAX_FILE_BYTES },
+    limits: { maxTextLength: DISCORD_MAX_TEXT, maxAttachmentBytes: DISCORD_MAX_FILE_BYTES, maxChoices: DISCORD_MAX_BUTTONS },
     send: (message) => sendDiscordReply(rest, message, config.supportChannelId),
   };
   return {

@@ -4,8 +4,8 @@
  * (https://discord.com/developers/docs/topics/rate-limits), so a reply is never dropped for pace.
  */
 import { DiscordAPIError, HTTPError, RateLimitError, REST, type RawFile } from '@discordjs/rest';
-import { Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord-api-types/v10';
-import { ChannelSendError, type OutboundMessage, type SendResult } from '../../src/channels/contract.ts';
+import { ButtonStyle, ComponentType, Routes, type APIActionRowComponent, type APIButtonComponentWithCustomId, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from 'discord-api-types/v10';
+import { ChannelSendError, type OutboundChoice, type OutboundMessage, type SendResult } from '../../src/channels/contract.ts';
 import { DISCORD_ERRORS } from './types.ts';
 
 // Discord message limits (https://discord.com/developers/docs/resources/message#create-message).
@@ -17,6 +17,9 @@ export const DISCORD_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const THREAD_NAME_MAX = 100;
 /** A thread with no activity for a week hides; the customer can still write in it, which reopens it. */
 const THREAD_ARCHIVE_MINUTES = 10_080;
+/** Buttons: five to an action row, five rows to a message (https://discord.com/developers/docs/components/reference#action-row). */
+const BUTTONS_PER_ROW = 5;
+export const DISCORD_MAX_BUTTONS = 25;
 
 /** The REST client sends use: the same queueing and rate-limit handling discord.js's Client uses. */
 export function createDiscordRest(options: { token: string; apiUrl: string }): REST {
@@ -32,12 +35,13 @@ export async function sendDiscordReply(rest: REST, message: OutboundMessage, sup
   try {
     let first: RESTPostAPIChannelMessageResult;
     let thread: string | undefined;
+    const rows = buttonRows(message.choices ?? []);
     try {
-      first = await post(rest, message.conversation, message.text, await filesOf(message, 0));
+      first = await post(rest, message.conversation, message.text, await filesOf(message, 0), rows);
     } catch (error) {
       if (!supportChannelId || !isDiscordError(error, DISCORD_ERRORS.unknownChannel)) throw error;
       thread = await openThread(rest, supportChannelId, message);
-      first = await post(rest, thread, message.text, await filesOf(message, 0));
+      first = await post(rest, thread, message.text, await filesOf(message, 0), rows);
     }
     // More than ten files leave in further messages, after the text.
     for (let start = DISCORD_MAX_FILES_PER_MESSAGE; start < message.attachments.length; start += DISCORD_MAX_FILES_PER_MESSAGE) {
@@ -67,12 +71,22 @@ async function openThread(rest: REST, supportChannelId: string, message: Outboun
   }
 }
 
-async function post(rest: REST, channelId: string, text: string, files: RawFile[]): Promise<RESTPostAPIChannelMessageResult> {
+async function post(rest: REST, channelId: string, text: string, files: RawFile[], rows: APIActionRowComponent<APIButtonComponentWithCustomId>[] = []): Promise<RESTPostAPIChannelMessageResult> {
   return (await rest.post(Routes.channelMessages(channelId), {
     // Agents' text never pings @everyone, roles or users by accident.
-    body: { content: text, allowed_mentions: { parse: [] } },
+    body: { content: text, allowed_mentions: { parse: [] }, ...(rows.length ? { components: rows } : {}) },
     ...(files.length ? { files } : {}),
   })) as RESTPostAPIChannelMessageResult;
+}
+
+/** The message's choices as buttons, five to a row; a press comes back as an interaction. */
+function buttonRows(choices: readonly OutboundChoice[]): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
+  const buttons: APIButtonComponentWithCustomId[] = choices
+    .slice(0, DISCORD_MAX_BUTTONS)
+    .map((choice) => ({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: choice.label, custom_id: choice.value }));
+  const rows: APIActionRowComponent<APIButtonComponentWithCustomId>[] = [];
+  for (let i = 0; i < buttons.length; i += BUTTONS_PER_ROW) rows.push({ type: ComponentType.ActionRow, components: buttons.slice(i, i + BUTTONS_PER_ROW) });
+  return rows;
 }
 
 async function filesOf(message: OutboundMessage, start: number): Promise<RawFile[]> {

@@ -22,6 +22,20 @@ export interface DiscordMessageView {
   stickers: string[];
 }
 
+/**
+ * A press of one of our buttons, as discord.js hands over the interaction (a ButtonInteraction).
+ * https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object
+ */
+export interface DiscordPressView {
+  id: string;
+  customId: string;
+  user: { id: string; bot: boolean };
+  /** Where the pressed message is: the DM or the ticket's thread, which is the conversation. */
+  channelId: string;
+  /** The language of the presser's Discord client (`en-US`, `de`). */
+  locale: string | undefined;
+}
+
 /** https://discord.com/developers/docs/resources/message#attachment-object */
 export interface DiscordAttachmentView {
   id: string;

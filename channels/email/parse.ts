@@ -81,11 +81,19 @@ export async function readEmail(raw: Buffer, config: EmailConfig): Promise<ReadE
     ...(hint ? { ticketHint: Number(hint) } : {}),
     ...(cc.length ? { cc: [...new Set(cc)] } : {}),
     original: originalOf(raw, config.maxAttachmentBytes),
+    // The language the mail is written in (RFC 3282), else the one the client asks replies in.
+    ...languageOf(header),
   };
   return { kind: 'message', message };
 }
 
 type Header = (name: string) => string | undefined;
+
+/** Content-Language (`de-AT, en` names the first), else Accept-Language (Outlook writes both). */
+function languageOf(header: Header): { language?: string } {
+  const tag = (header('content-language') ?? header('accept-language'))?.split(',')[0]?.split(';')[0]?.trim();
+  return tag ? { language: tag } : {};
+}
 
 /** A header's value as written (unfolded), by name; the first when it repeats. */
 function headerReader(mail: ParsedMail): Header {

@@ -3,8 +3,8 @@
  * pure functions, no I/O. The files a message carries are listed here and fetched by files.ts.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { ChannelAuthError, type InboundEdit, type InboundMessage, type Unsupported } from '../../src/channels/contract.ts';
-import type { TelegramFileRef, TelegramMessage, Update } from './types.ts';
+import { ChannelAuthError, type InboundChoice, type InboundEdit, type InboundMessage, type Unsupported } from '../../src/channels/contract.ts';
+import type { CallbackQuery, TelegramFileRef, TelegramMessage, Update } from './types.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 
@@ -46,7 +46,20 @@ export interface TelegramStart {
   chat: string;
 }
 
-export type TelegramEvent = TelegramInbound | TelegramStart | InboundEdit | Unsupported;
+/**
+ * A press of one of our inline keyboard buttons: the choice, and the callback query to answer
+ * (Telegram shows a progress bar on the button until answerCallbackQuery is called).
+ */
+export interface TelegramPress {
+  kind: 'press';
+  queryId: string;
+  /** The choice, when the press is a customer's on one of our messages; undefined: only answer it. */
+  choice: InboundChoice | undefined;
+  /** Where the pressed message is, to take its keyboard off once answered. */
+  message?: { chat: string; id: number };
+}
+
+export type TelegramEvent = TelegramInbound | TelegramStart | TelegramPress | InboundEdit | Unsupported;
 
 /**
  * Parses one update into a `kind` union: a customer message (files listed, not yet fetched),
@@ -56,6 +69,7 @@ export type TelegramEvent = TelegramInbound | TelegramStart | InboundEdit | Unsu
 export function parseTelegramUpdate(update: Update, options: TelegramParseOptions): TelegramEvent {
   if ('message' in update && update.message) return parseMessage(update.message as TelegramMessage, options);
   if ('edited_message' in update && update.edited_message) return parseEdit(update.edited_message as TelegramMessage, options);
+  if ('callback_query' in update && update.callback_query) return parsePress(update.callback_query, options);
   const kind = Object.keys(update).find((key) => key !== 'update_id') ?? 'empty';
   return { kind: 'unsupported', reason: `${kind} updates are not handled` };
 }
@@ -88,6 +102,33 @@ function parseMessage(m: TelegramMessage, options: TelegramParseOptions): Telegr
       text,
       attachments: [],
       receivedAt: new Date(m.date * 1000),
+      ...(from.language_code ? { language: from.language_code } : {}),
+    },
+  };
+}
+
+/**
+ * A button press (https://core.telegram.org/bots/api#callbackquery). Telegram does not check
+ * that `data` is one of the message's buttons, so the core checks who pressed what.
+ */
+function parsePress(query: CallbackQuery, options: TelegramParseOptions): TelegramPress {
+  const message = query.message;
+  const data = 'data' in query ? query.data : undefined;
+  const refusal = !message ? 'a press on a message sent inline' : data === undefined ? 'a game button' : query.from.is_bot || query.from.id === options.bot.id ? 'a bot pressing' : undefined;
+  if (refusal || !message || data === undefined) return { kind: 'press', queryId: query.id, choice: undefined };
+  const chat = String(message.chat.id);
+  return {
+    kind: 'press',
+    queryId: query.id,
+    message: { chat, id: message.message_id },
+    choice: {
+      kind: 'choice',
+      channel: TELEGRAM_CHANNEL,
+      externalId: `callback:${query.id}`,
+      from: String(query.from.id),
+      conversation: chat,
+      value: data,
+      ...(query.from.language_code ? { language: query.from.language_code } : {}),
     },
   };
 }

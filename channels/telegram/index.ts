@@ -36,6 +36,8 @@ const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** sendPhoto takes JPEG/PNG/WebP of up to 10 MB; other images go as documents, uncompressed. */
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+/** Buttons in one row of an inline keyboard that still fit a phone's width. */
+const MAX_BUTTONS = 8;
 
 /** The Telegram channel module: settings from TELEGRAM_* variables, then webhooks or long polling. */
 export const telegramModule: ChannelModule<TelegramConfig> = {
@@ -87,15 +89,15 @@ function telegramChannel(telegram: Telegram, pacer: TelegramPacer, deps: Channel
   const progress = sendProgress(deps);
   return {
     name: TELEGRAM_CHANNEL,
-    limits: { maxTextLength: MAX_REPLY_TEXT, maxAttachmentBytes: MAX_UPLOAD_BYTES, sendsPerSecond: 1 },
+    limits: { maxTextLength: MAX_REPLY_TEXT, maxAttachmentBytes: MAX_UPLOAD_BYTES, sendsPerSecond: 1, maxChoices: MAX_BUTTONS },
     // Telegram's limit is per chat: replies to different customers do not wait for each other.
     pacingKey: (message) => message.conversation,
     async send(message) {
       const chat = message.conversation;
+      const parts = message.text ? splitTelegramText(message.text) : [];
       const steps: (() => Promise<{ message_id: number }>)[] = [
-        ...(message.text ? splitTelegramText(message.text) : []).map((text, i) => () =>
-          telegram.sendMessage(chat, text, i === 0 ? replyTo(message) : {}),
-        ),
+        // The buttons go under the last part, where the customer finishes reading.
+        ...parts.map((text, i) => () => telegram.sendMessage(chat, text, { ...(i === 0 ? replyTo(message) : {}), ...(i === parts.length - 1 ? keyboard(message) : {}) })),
         ...message.attachments.map((file) => async () => sendFile(telegram, chat, file)),
       ];
       if (!steps.length) throw new ChannelSendError('nothing to send: the reply has no text and no files', { retryable: false, code: 'empty' });
@@ -119,6 +121,12 @@ function telegramChannel(telegram: Telegram, pacer: TelegramPacer, deps: Channel
       return { externalId: telegramMessageId(chat, done[0]!) };
     },
   };
+}
+
+/** The message's choices as one row of inline keyboard buttons (https://core.telegram.org/bots/api#inlinekeyboardmarkup). */
+function keyboard(message: OutboundMessage): { reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } } {
+  if (!message.choices?.length) return {};
+  return { reply_markup: { inline_keyboard: [message.choices.slice(0, MAX_BUTTONS).map((c) => ({ text: c.label, callback_data: c.value }))] } };
 }
 
 /** In a group, the reply quotes the customer's message it answers, so they see it is for them. */

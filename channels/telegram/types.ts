@@ -3,12 +3,15 @@
  * the reference; these re-export what the adapter reads and add the envelope of an answer.
  * https://core.telegram.org/bots/api#available-types
  */
-import type { Message, Update, User } from 'telegraf/types';
+import type { CallbackQuery, Message, Update, User } from 'telegraf/types';
 
-export type { Message, Update, User };
+export type { CallbackQuery, Message, Update, User };
 
-/** The update kinds the adapter handles; setWebhook and getUpdates ask for these only. */
-export const TELEGRAM_UPDATE_TYPES = ['message', 'edited_message'] as const;
+/**
+ * The update kinds the adapter handles; setWebhook and getUpdates ask for these only.
+ * `callback_query`: a press of an inline keyboard button we sent (a survey's score).
+ */
+export const TELEGRAM_UPDATE_TYPES = ['message', 'edited_message', 'callback_query'] as const;
 
 /**
  * A message as it arrives in `message` or `edited_message`, read field by field: typegram

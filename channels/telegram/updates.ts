@@ -3,10 +3,10 @@
  * message (files fetched first), an edit, a greeting for `/start`, or nothing.
  */
 import type { Telegram } from 'telegraf';
-import { ChannelInputError, type ChannelDeps, type Sink } from '../../src/channels/contract.ts';
+import { ChannelInputError, type ChannelDeps, type ChoiceResult, type Sink } from '../../src/channels/contract.ts';
 import type { TelegramConfig } from './config.ts';
 import { downloadTelegramFiles } from './files.ts';
-import { parseTelegramUpdate, type TelegramBotIdentity } from './inbound.ts';
+import { parseTelegramUpdate, type TelegramBotIdentity, type TelegramPress } from './inbound.ts';
 import type { TelegramPacer } from './outbound.ts';
 import type { Update } from './types.ts';
 
@@ -41,6 +41,17 @@ export async function handleTelegramUpdate(update: Update, sink: Sink, context: 
     case 'start':
       await greet(event.chat, context);
       return;
+    case 'press': {
+      let result: ChoiceResult | undefined;
+      try {
+        result = event.choice ? await sink.choice(event.choice) : undefined;
+      } catch (error) {
+        if (!(error instanceof ChannelInputError)) throw error;
+        deps.logger.warn({ ...log, err: error.message }, 'telegram button press refused by the core; skipped');
+      }
+      await answerPress(event, result, context);
+      return;
+    }
     case 'edit': {
       const result = await sink.edit(event);
       deps.logger.debug({ ...log, externalId: event.externalId, outcome: result.outcome }, 'telegram edit handled');
@@ -63,6 +74,26 @@ export async function handleTelegramUpdate(update: Update, sink: Sink, context: 
       }
       return;
     }
+  }
+}
+
+/**
+ * Answers a press once it is committed: the customer's button stops spinning and Telegram shows
+ * our line; a taken answer also takes the keyboard off the message, so it cannot be pressed
+ * again. Both are courtesies: a failure (a redelivered query answered already) is only logged.
+ */
+async function answerPress(press: TelegramPress, result: ChoiceResult | undefined, context: TelegramUpdateContext): Promise<void> {
+  const log = { channel: 'telegram', query: press.queryId };
+  try {
+    await context.telegram.answerCbQuery(press.queryId, result?.reply);
+  } catch (error) {
+    context.deps.logger.debug({ ...log, err: (error as Error).message }, 'telegram callback query not answered');
+  }
+  if (!press.message || (result?.outcome !== 'recorded' && result?.outcome !== 'duplicate')) return;
+  try {
+    await context.telegram.editMessageReplyMarkup(press.message.chat, press.message.id, undefined, { inline_keyboard: [] });
+  } catch (error) {
+    context.deps.logger.debug({ ...log, err: (error as Error).message }, 'telegram keyboard not removed');
   }
 }
 

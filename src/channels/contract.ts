@@ -93,6 +93,11 @@ export interface InboundMessage {
    * (`whatsapp-lid`) for a sender whose phone number WhatsApp does not reveal.
    */
   identityKind?: IdentityKind;
+  /**
+   * The customer's language where the platform tells it (BCP 47: Telegram's `language_code`, an
+   * email's Content-Language): what Switchboard says by itself (acknowledgement, survey) speaks it.
+   */
+  language?: string;
 }
 
 /**
@@ -130,6 +135,24 @@ export interface InboundStatus {
   at?: Date;
 }
 
+/**
+ * The customer pressed one of the buttons a message offered (`OutboundMessage.choices`): a
+ * Telegram inline keyboard button (callback_query), a Discord button (an interaction).
+ */
+export interface InboundChoice {
+  kind: 'choice';
+  channel: ChannelName;
+  /** The platform's id of this press (the callback query's, the interaction's): a redelivery repeats it. */
+  externalId: string;
+  /** Who pressed it, as `InboundMessage.from`. */
+  from: string;
+  conversation: string;
+  /** The value of the choice, as the core sent it. */
+  value: string;
+  language?: string;
+  at?: Date;
+}
+
 /** What parsing a platform payload yields: never a throw for an event we do not handle. */
 /** A payload the adapter recognised as not for us (a kind we do not handle): answered, not stored. */
 export interface Unsupported {
@@ -137,7 +160,7 @@ export interface Unsupported {
   reason: string;
 }
 
-export type InboundEvent = InboundMessage | InboundStatus | InboundEdit | InboundDeletion | Unsupported;
+export type InboundEvent = InboundMessage | InboundStatus | InboundEdit | InboundDeletion | InboundChoice | Unsupported;
 
 /** The committed result of one inbound message. */
 export interface IngestResult {
@@ -156,6 +179,19 @@ export interface Sink {
   status(status: InboundStatus): Promise<{ updated: boolean }>;
   edit(edit: InboundEdit): Promise<RevisionResult>;
   deletion(deletion: InboundDeletion): Promise<RevisionResult>;
+  choice(choice: InboundChoice): Promise<ChoiceResult>;
+}
+
+/**
+ * What a press of a button did: `recorded`, `duplicate` (already taken: a redelivery, or a second
+ * press), or `unknown` (nothing of ours, or not this person's). `reply` is a short line for the
+ * platform to show the customer where it answers a press natively (Telegram's notification, the
+ * Discord message updated).
+ */
+export interface ChoiceResult {
+  outcome: 'recorded' | 'duplicate' | 'unknown';
+  ticket?: number;
+  reply?: string;
 }
 
 /**
@@ -194,6 +230,19 @@ export interface OutboundMessage {
   references: string[];
   /** The people the customer copied, to copy on the reply (email Cc). */
   cc?: string[];
+  /**
+   * Answers to pick from (a satisfaction score): a channel with `limits.maxChoices` shows them as
+   * its own buttons and reports a press as an `InboundChoice`; other channels leave them out, and
+   * the text says how to answer without them.
+   */
+  choices?: OutboundChoice[];
+}
+
+/** One button of an outbound message: what it says, and the value a press reports. */
+export interface OutboundChoice {
+  /** At most 64 bytes (Telegram's callback_data; Discord's custom_id takes 100). */
+  value: string;
+  label: string;
 }
 
 export interface SendResult {
@@ -225,6 +274,11 @@ export interface ChannelLimits {
    * (it calls `sendOutsideReplyWindow` when the channel has one).
    */
   replyWindowMs?: number;
+  /**
+   * How many of `OutboundMessage.choices` one message can show as buttons. Absent: the channel
+   * has none, and the core words the message so the customer answers by writing.
+   */
+  maxChoices?: number;
 }
 
 /**

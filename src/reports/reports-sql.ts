@@ -33,13 +33,14 @@ function inScope(db: Db, scope: Scope) {
 }
 
 /**
- * Agent replies: a `reply-sent` by an agent, not the channel's template (which only invites the
- * customer back) and not reported failed or undelivered afterwards, as the SLA clock counts them.
+ * Agent replies: a `reply-sent` by an agent, not one Switchboard wrote (`automatic`: an
+ * acknowledgement, a survey), not the channel's template (which only invites the customer back)
+ * and not reported failed or undelivered afterwards, as the SLA clock counts them.
  */
 function agentReplies(db: Db) {
   return db`
     select r.ticket_id, r.at, r.actor from events r
-    where r.kind = 'reply-sent' and r.actor <> all(${NOT_AGENTS}::text[])
+    where r.kind = 'reply-sent' and r.actor <> all(${NOT_AGENTS}::text[]) and r.data->'automatic' is null
       and not exists (select 1 from events m where m.ticket_id = r.ticket_id and m.kind = 'message'
                         and m.data->>'messageId' = r.data->>'messageId' and m.data->>'template' = 'true')
       and not exists (select 1 from events d where d.ticket_id = r.ticket_id and d.kind = 'delivery'

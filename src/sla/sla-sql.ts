@@ -45,8 +45,9 @@ export interface FactRow {
   value: string | null;
   sentAt: Date | null;
   /**
-   * Outbound that answers nobody: written by Switchboard itself (no agent as author: an
-   * acknowledgement, a survey), or a WhatsApp template that only invites the customer back.
+   * What neither asks nor answers: written or handled by Switchboard itself (an acknowledgement,
+   * a survey and its score, a status question and its answer), or a WhatsApp template that only
+   * invites the customer back.
    */
   automatic: boolean;
 }
@@ -77,7 +78,8 @@ export async function listFactRowsOf(db: Db, ticketIds: readonly number[]): Prom
         false as automatic, 0 as source, e.id as ord
       from events e where e.ticket_id = any(${ticketIds as number[]}::int[]) and e.kind in ('created', 'status', 'priority')
       union all
-      select m.ticket_id, m.direction, m.created_at, m.delivery, m.sent_at, m.direction = 'outbound' and (m.author is null or m.template), 1, m.seq
+      select m.ticket_id, m.direction, m.created_at, m.delivery, m.sent_at,
+        m.automatic is not null or (m.direction = 'outbound' and (m.author is null or m.template)), 1, m.seq
       from messages m where m.ticket_id = any(${ticketIds as number[]}::int[]) and m.direction in ('inbound', 'outbound')
     ) facts
     order by ticket_id, at, source, ord`;

@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import type { ChannelName, IdentityKind, KnownChannelName } from '../channels/contract.ts';
 import type { Priority, Status, Ticket } from '../tickets/index.ts';
 import { customerLine, isRevised, type Revisions } from './revisions.ts';
-import { escapeMrkdwn, slackDate } from './text.ts';
+import { escapeMrkdwn, scoreStars, slackDate } from './text.ts';
 
 /** What a card shows: the ticket's columns, who wrote, and what they wrote first. */
 export interface CardInput {
@@ -10,7 +10,7 @@ export interface CardInput {
     Ticket,
     'number' | 'channel' | 'status' | 'priority' | 'assignee' | 'subject' | 'cc' | 'tags' | 'escalationLevel' | 'slaDueAt' | 'slaDueMetric' | 'slaBreachedAt'
   > &
-    Partial<Pick<Ticket, 'team' | 'routedBy'>>;
+    Partial<Pick<Ticket, 'team' | 'routedBy' | 'csatScore' | 'csatComment'>>;
   /** `kind` says how to read the address (a WhatsApp privacy id is not a number). */
   contact: { name: string | null; address: string; kind?: IdentityKind; tags?: string[]; custom?: Record<string, unknown>; earlierTickets?: number };
   /** The ticket's first customer message (the thread holds the rest). */
@@ -123,6 +123,7 @@ export function ticketCard(input: CardInput): Card {
   if (ticket.team && (input.teams?.length ?? 0) > 1) fields.push({ type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(ticket.team)}` });
   if (ticket.cc?.length) fields.push({ type: 'mrkdwn', text: `*CC*\n${ticket.cc.map((a) => escapeMrkdwn(a)).join(', ')}` });
   if (ticket.tags.length > 0) fields.push({ type: 'mrkdwn', text: `*Tags*\n${ticket.tags.map((t) => `\`${escapeMrkdwn(t)}\``).join(' ')}` });
+  if (ticket.csatScore) fields.push({ type: 'mrkdwn', text: `*Satisfaction*\n${csatLine(ticket.csatScore, ticket.csatComment ?? null)}` });
 
   const blocks: types.KnownBlock[] = [
     { type: 'section', block_id: 'summary', text: { type: 'mrkdwn', text: `${headline}\n${subject}${said}` } },
@@ -137,6 +138,12 @@ export function ticketCard(input: CardInput): Card {
 
   const text = `#${ticket.number} · ${channel.label} · ${contactLabel(contact)}: ${ticket.subject ?? ''} (${ticket.status}, ${ticket.priority}${ticket.assignee ? `, <@${ticket.assignee}>` : ''})`;
   return { text, blocks };
+}
+
+/** The customer's score as the card shows it: stars, the number, and the start of their comment. */
+function csatLine(score: number, comment: string | null): string {
+  const said = comment?.trim() ? ` “${escapeMrkdwn(comment.trim().slice(0, 200))}”` : '';
+  return `${scoreStars(score)}${said}`;
 }
 
 /** The first message as the card quotes it; an edit shows beside the earlier text, each clipped shorter to fit. */

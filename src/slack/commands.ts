@@ -12,7 +12,7 @@ import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
 import { statsBlocks, statsText } from './stats.ts';
-import { clip, escapeMrkdwn, mrkdwnToPlain, slackDate } from './text.ts';
+import { clip, escapeMrkdwn, mrkdwnToPlain, scoreStars, slackDate } from './text.ts';
 
 export interface CommandDeps {
   sql: Sql;
@@ -202,9 +202,9 @@ function showAnswer(view: TicketView): string {
   const channel = channelLabel(view.channel);
   const contact = view.contact.name ?? view.contact.identities[0]?.address ?? 'customer';
   const head = `*#${view.number}* · ${channel.emoji} ${channel.label} · *${escapeMrkdwn(contact)}*`;
-  const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}`;
+  const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}${view.csat ? ` · rated ${scoreStars(view.csat.score)}` : ''}`;
   const last = view.messages.slice(-5).map((m) => {
-    const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';
+    const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' || m.automatic ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';
     const kind = m.direction === 'note' ? ' (note)' : '';
     return `> *${who}*${kind}: ${escapeMrkdwn(clip(m.text, 300)).replace(/\n/g, ' ')}`;
   });

@@ -3,7 +3,7 @@ import type { Jobs } from '../jobs/index.ts';
 import type { EventOf, TicketEvent, TicketObserver } from '../tickets/index.ts';
 import { ensureCards, moveCard, queueItems, queueMessages, type CardChannels, type NewOutboxItem } from './slack-sql.ts';
 import { slackDate } from './text.ts';
-import { slaLateText, slaWarningText } from './thread-posts.ts';
+import { csatText, slaLateText, slaWarningText } from './thread-posts.ts';
 import { scheduleSync } from './thread-sync.ts';
 
 /**
@@ -75,6 +75,9 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         break;
       case 'sla-ladder':
         items.push({ ticketId, kind: 'escalation', data: { ...data, type: kind } });
+        break;
+      case 'csat':
+        items.push({ ticketId, kind: 'note', data: { text: csatText(data) } });
         break;
     }
   }

@@ -2,7 +2,7 @@ import type { ChannelName, IdentityKind } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import type { Ticket } from '../tickets/index.ts';
-import type { Direction } from '../tickets/types.ts';
+import type { AutomaticKind, Direction } from '../tickets/types.ts';
 import type { Revisions } from './revisions.ts';
 
 /** A ticket's Slack card row (slack_cards). */
@@ -33,7 +33,16 @@ export interface OutboxItem {
   messageId: string | null;
   data: Record<string, unknown>;
   message:
-    | ({ direction: Direction; author: string | null; text: string; attachments: StoredFile[]; original?: StoredFile | null; slackTs: string | null } & Revisions)
+    | ({
+        direction: Direction;
+        author: string | null;
+        text: string;
+        attachments: StoredFile[];
+        original?: StoredFile | null;
+        slackTs: string | null;
+        /** Set when Switchboard wrote it (or answered it) by itself. */
+        automatic?: AutomaticKind | null;
+      } & Revisions)
     | null;
   /**
    * For a revision of a message already in Slack: every customer message of that post (a
@@ -174,6 +183,7 @@ export async function pendingItems(db: Db, ticketId: number, limit: number, card
   type Row = Omit<OutboxItem, 'message' | 'post'> & {
     direction: Direction | null;
     author: string | null;
+    automatic: AutomaticKind | null;
     text: string | null;
     attachments: StoredFile[] | null;
     original: StoredFile | null;
@@ -183,7 +193,7 @@ export async function pendingItems(db: Db, ticketId: number, limit: number, card
     post: { text: string; editedText: string | null; deletedAt: string | null }[] | null;
   };
   const rows = await db<Row[]>`
-    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.text, m.attachments, m.original, m.slack_ts, m.edited_text, m.deleted_at,
+    select o.id, o.kind, o.message_id, o.data, m.direction, m.author, m.automatic, m.text, m.attachments, m.original, m.slack_ts, m.edited_text, m.deleted_at,
       case when o.kind = 'revision' and m.slack_ts is not null then (
         select jsonb_agg(jsonb_build_object('text', p.text, 'editedText', p.edited_text, 'deletedAt', p.deleted_at) order by p.seq)
         from messages p where p.ticket_id = o.ticket_id and p.slack_ts = m.slack_ts and p.direction = 'inbound'
@@ -192,9 +202,9 @@ export async function pendingItems(db: Db, ticketId: number, limit: number, card
     where o.ticket_id = ${ticketId}
       and (${card?.channel ?? null}::text is null or exists (select 1 from slack_cards c where c.ticket_id = ${ticketId} and c.channel = ${card?.channel ?? null} and c.ts = ${card?.ts ?? null}))
     order by o.id limit ${limit}`;
-  return rows.map(({ direction, author, text, attachments, original, slackTs, editedText, deletedAt, post, ...item }) => ({
+  return rows.map(({ direction, author, automatic, text, attachments, original, slackTs, editedText, deletedAt, post, ...item }) => ({
     ...item,
-    message: direction ? { direction, author, text: text ?? '', attachments: attachments ?? [], original, slackTs, editedText, deletedAt } : null,
+    message: direction ? { direction, author, automatic, text: text ?? '', attachments: attachments ?? [], original, slackTs, editedText, deletedAt } : null,
     ...(post ? { post: post.map((p) => ({ text: p.text, editedText: p.editedText, deletedAt: p.deletedAt ? new Date(p.deletedAt) : null })) } : {}),
   }));
 }
@@ -305,4 +315,19 @@ export async function contactNames(db: Db, ticketIds: number[]): Promise<Map<num
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
     where t.id = any(${ticketIds}::int[])`;
   return new Map(rows.map((r) => [r.ticketId, r.label]));
+}
+
+// An agent's name is asked of Slack again after a day: people change their names, rarely.
+const AGENT_NAME_TTL = '1 day';
+
+/** Whether the agent's name is unknown or a day old (status answers tell customers who has their ticket). */
+export async function agentNameStale(db: Db, agent: string): Promise<boolean> {
+  const rows = await db`select 1 from agent_profiles where agent = ${agent} and fetched_at > now() - ${AGENT_NAME_TTL}::interval`;
+  return rows.length === 0;
+}
+
+export async function saveAgentName(db: Db, agent: string, name: string): Promise<void> {
+  await db`
+    insert into agent_profiles (agent, name, fetched_at) values (${agent}, ${name}, now())
+    on conflict (agent) do update set name = excluded.name, fetched_at = excluded.fetched_at`;
 }

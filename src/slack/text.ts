@@ -61,3 +61,8 @@ export function humanDuration(ms: number): string {
   const parts = [days ? `${days}d` : '', hours ? `${hours}h` : '', mins || (!days && !hours) ? `${mins}m` : ''].filter(Boolean);
   return parts.join(' ');
 }
+
+/** A satisfaction score as stars: `★★★★☆ 4/5`. */
+export function scoreStars(score: number): string {
+  return `${'★'.repeat(score)}${'☆'.repeat(5 - score)} ${score}/5`;
+}

@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
 import type { StoredFile } from '../files/store.ts';
+import type { AutomaticKind } from '../tickets/index.ts';
 import { CARD_ACTIONS, actionsBlockId, metricLabel } from './card.ts';
 import { customerLine } from './revisions.ts';
 import type { OutboxItem } from './slack-sql.ts';
-import { escapeMrkdwn, humanDuration } from './text.ts';
+import { escapeMrkdwn, humanDuration, scoreStars } from './text.ts';
 
 /**
  * What the sync job does next with a ticket's outbox: a pure plan from the pending items,
@@ -21,6 +22,13 @@ export type Step =
   | { kind: 'revise'; ids: string[]; ts: string; text: string }
   /** A post in the escalation channel (or, without one, the thread), linking the card. */
   | { kind: 'escalation'; ids: string[]; text: (link: string) => string };
+
+/** What the thread says Switchboard sent by itself. */
+const AUTOMATIC_LABELS: Record<AutomaticKind, string> = {
+  acknowledgement: 'the acknowledgement',
+  status: 'the status of their tickets',
+  survey: 'the satisfaction survey',
+};
 
 /** The customer as their thread posts are signed. */
 export interface Speaker {
@@ -103,6 +111,9 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
     }
     return { kind: 'post', ids: joined.map((i) => i.id), text: lines.join('\n').slice(0, POST_LIMIT_CHARS), username: customer.label, iconEmoji: customer.emoji };
   }
+  if (message.direction === 'outbound' && message.automatic) {
+    return { kind: 'post', ids: [head.id], text: `:robot_face: *Switchboard* sent the customer ${AUTOMATIC_LABELS[message.automatic]}:\n${escapeMrkdwn(message.text)}`.slice(0, POST_LIMIT_CHARS) };
+  }
   const who = message.author ? `<@${message.author}>` : 'An agent';
   const text = message.direction === 'note' ? `:memo: *Note* from ${who}:\n${escapeMrkdwn(message.text)}` : `:outbox_tray: ${who} replied to the customer:\n${escapeMrkdwn(message.text)}`;
   return { kind: 'post', ids: [head.id], text: text.slice(0, POST_LIMIT_CHARS) };
@@ -166,6 +177,12 @@ export function escalationText(data: Record<string, unknown>, customer: Speaker,
 export function slaLateText(data: Record<string, unknown>): string {
   const by = typeof data.waitingMs === 'number' ? ` after ${humanDuration(data.waitingMs)}` : '';
   return `:stopwatch: The ${metricLabel(String(data.metric ?? ''))} target was missed: met late${by}.`;
+}
+
+/** The thread line for a customer's satisfaction score. */
+export function csatText(data: { score: number; comment: string | null }): string {
+  const comment = data.comment?.trim() ? `: “${escapeMrkdwn(data.comment.trim())}”` : '';
+  return `:star: The customer rated this ticket ${scoreStars(data.score)}${comment}`;
 }
 
 export function slaWarningText(data: Record<string, unknown>, assignee: string | null, dueLabel: string): string {

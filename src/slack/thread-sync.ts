@@ -9,7 +9,20 @@ import { backoffDelay } from '../shared/backoff.ts';
 import { channelLabel, ticketCard } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { classifySlackError, type SlackFailure } from './slack-api.ts';
-import { cardSource, clearMovedFrom, completeItems, forgetCard, leaseCard, pendingItems, recordCardPosted, recordCardRendered, releaseCard, type CardRow } from './slack-sql.ts';
+import {
+  agentNameStale,
+  cardSource,
+  clearMovedFrom,
+  completeItems,
+  forgetCard,
+  leaseCard,
+  pendingItems,
+  recordCardPosted,
+  recordCardRendered,
+  releaseCard,
+  saveAgentName,
+  type CardRow,
+} from './slack-sql.ts';
 import { nextStep, type Speaker, type Step } from './thread-posts.ts';
 import { escapeMrkdwn } from './text.ts';
 
@@ -150,6 +163,7 @@ async function run(deps: SyncDeps, card: CardRow): Promise<RunResult> {
 
   const source = await cardSource(deps.sql, card.ticketId);
   if (!source) return { kind: 'done' };
+  if (source.ticket.assignee) await learnAgentName(deps, log, source.ticket.assignee);
   const rendered = ticketCard({ ...source, teams: deps.teams ?? [] });
   const fresh = digest(rendered);
   if (fresh === card.rendered) return { kind: 'done' };
@@ -240,6 +254,21 @@ async function perform(deps: SyncDeps, card: CardRow, step: Step): Promise<Perfo
         return posted.ts ?? null;
       });
     }
+  }
+}
+
+/**
+ * Keeps the assignee's name as customers read it (their full name in Slack), for status answers.
+ * A courtesy: when Slack cannot say, the answer names "one of our team" and the card goes on.
+ */
+async function learnAgentName(deps: SyncDeps, log: Logger, agent: string): Promise<void> {
+  try {
+    if (!(await agentNameStale(deps.sql, agent))) return;
+    const { user } = await deps.client.users.info({ user: agent });
+    const name = user?.real_name?.trim() || user?.profile?.display_name?.trim() || user?.name?.trim();
+    if (name) await saveAgentName(deps.sql, agent, name);
+  } catch (error) {
+    log.debug({ agent, err: (error as Error).message }, 'agent name not learned');
   }
 }
 

@@ -3,6 +3,7 @@ import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError }
 import { QUEUES } from '../jobs/index.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
 import { setDuty as storeDuty } from './assignment.ts';
+import { requestSurvey } from './automatic.ts';
 import { nextStatus, type Priority, type Status } from './lifecycle.ts';
 import { addTags, lockTicketByNumber, raiseEscalation, updateAssignee, updatePriority, updateStatus, updateTeam } from './tickets-sql.ts';
 import type { Actor, Ticket } from './types.ts';
@@ -102,7 +103,11 @@ export function setDuty(ctx: TicketContext, agent: string, onDuty: boolean): Pro
 
 export type AgentTransition = 'set-pending' | 'resolve' | 'reopen' | 'close';
 
-/** Moves a ticket by an agent's hand: pending, resolve, reopen, close (product.md §2). */
+/**
+ * Moves a ticket by an agent's hand: pending, resolve, reopen, close (product.md §2). Resolving
+ * asks the customer to rate it, once per ticket; closing never does (a ticket merged away is
+ * closed, never resolved, so it is never surveyed).
+ */
 export function transition(ctx: TicketContext, number: number, event: AgentTransition, actor: Actor): Promise<Ticket> {
   return onTicket(ctx, number, async (tx, ticket, record, at) => {
     const status: Status = nextStatus(number, ticket.status, event);
@@ -110,6 +115,7 @@ export function transition(ctx: TicketContext, number: number, event: AgentTrans
     record(updated, 'status', actor, { from: ticket.status, to: status });
     if (status === 'resolved') {
       await ctx.jobs.send(tx, QUEUES.autoClose, { ticketId: ticket.id }, { startAfter: new Date(Date.now() + ctx.reopenWindowMs) });
+      await requestSurvey(ctx, tx, record, updated, at);
     }
     return updated;
   });

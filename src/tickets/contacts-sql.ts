@@ -13,7 +13,7 @@ export async function lockSender(tx: Tx, kind: IdentityKind, address: string): P
 
 export async function findIdentity(db: Db, kind: IdentityKind, address: string): Promise<Identity | undefined> {
   const [row] = await db<Identity[]>`
-    select id, contact_id, kind, address, display_name, opted_out_at
+    select id, contact_id, kind, address, display_name, opted_out_at, language
     from identities where kind = ${kind} and address = ${address}`;
   return row;
 }
@@ -24,8 +24,13 @@ export async function insertContactWithIdentity(db: Db, kind: IdentityKind, addr
     with contact as (insert into contacts (name) values (${name}) returning id)
     insert into identities (contact_id, kind, address, display_name)
     select id, ${kind}, ${address}, ${name} from contact
-    returning id, contact_id, kind, address, display_name, opted_out_at`;
+    returning id, contact_id, kind, address, display_name, opted_out_at, language`;
   return row!;
+}
+
+/** Keeps the language the customer's platform told us last (it speaks for what Switchboard says). */
+export async function setIdentityLanguage(db: Db, identityId: number, language: string): Promise<void> {
+  await db`update identities set language = ${language} where id = ${identityId} and language is distinct from ${language}`;
 }
 
 /** Fills in a display name the platform tells us for the first time (or that changed). */

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
 import { insertEvents } from './events-sql.ts';
 import type { Actor, EventData, EventKind, Ticket, TicketEvent } from './types.ts';
+import type { CustomerReplies } from './customer-replies.ts';
 import type { Routing } from './routing.ts';
 import type { SlaTargetsReader } from './view.ts';
 
@@ -45,6 +46,8 @@ export interface TicketContext {
   routing?: Routing;
   /** Whether `at` is inside business hours; undefined when none are configured. */
   insideBusinessHours?: (at: Date) => boolean;
+  /** What Switchboard says to customers by itself (switchboard.yml `customer:`); nothing without. */
+  customer?: CustomerReplies;
   /** Counters told about what happened once it is committed (`/metrics`); none without. */
   metrics?: TicketMetrics;
 }

@@ -3,6 +3,7 @@ import { holdBack, takeSlot } from '../jobs/pacing.ts';
 import { backoffDelay } from '../shared/backoff.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { change, type TicketContext } from './context.ts';
+import { surveyWithdrawal } from './automatic-sql.ts';
 import { applyEarlyReports } from './delivery-reports.ts';
 import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry, threadingIds } from './messages-sql.ts';
 import { scheduleDelivery } from './replies.ts';
@@ -55,7 +56,7 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   const channel = ctx.channels.get(ticket.channel);
   const log = ctx.logger.child({ ticket: ticket.number, message: message.id, channel: ticket.channel });
 
-  const refusal = refuse(ctx, channel, ticket, identity!, message);
+  const refusal = refuse(ctx, channel, ticket, identity!, message) ?? (message.automatic === 'survey' ? await withdrawn(ctx, ticket) : undefined);
   if (refusal) {
     const offer = refusal.code === 'outside_window' && channel?.sendOutsideReplyWindow
       ? { text: 'The approved template can be sent instead, inviting the customer to write back.', data: { offer: 'template' } }
@@ -65,11 +66,13 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
     return 'failed';
   }
 
-  const address = { to: identity!.address, conversation: ticket.conversation, ...(ticket.recipient ? { recipient: ticket.recipient } : {}) };
+  // A status answer goes where it was asked, which may not be the ticket's conversation.
+  const conversation = message.conversation ?? ticket.conversation;
+  const address = { to: identity!.address, conversation, ...(ticket.recipient ? { recipient: ticket.recipient } : {}) };
   const key = `${channel!.name}:${channel!.pacingKey?.(address) ?? 'default'}`;
   const rate = channel!.limits.sendsPerSecond;
   // Everything the request needs is ready before the slot is taken, so it leaves on its slot.
-  const outbound = await outboundOf(ctx, ticket, identity!, message);
+  const outbound = await outboundOf(ctx, ticket, identity!, message, conversation);
   if (rate) {
     const slot = await takeSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
     if (!slot.ready) {
@@ -86,10 +89,16 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
       await lockPlatformId(tx, ticket.channel, result.externalId);
       const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
       if (!sent) return false;
-      await markFirstResponse(tx, ticket.id, at);
-      record(ticket, 'reply-sent', message.author ?? 'system', { messageId: message.id, externalId: result.externalId, attempts: message.attempts });
+      // What Switchboard says by itself (an acknowledgement) answers nobody: not a first response.
+      if (!message.automatic) await markFirstResponse(tx, ticket.id, at);
+      record(ticket, 'reply-sent', message.author ?? 'system', {
+        messageId: message.id,
+        externalId: result.externalId,
+        attempts: message.attempts,
+        ...(message.automatic ? { automatic: message.automatic } : {}),
+      });
       await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
-      if (result.conversation && result.conversation !== ticket.conversation) {
+      if (result.conversation && !message.conversation && result.conversation !== ticket.conversation) {
         // The send opened a new place for the conversation (a Discord thread): the customer's
         // next message arrives there.
         if (await moveConversation(tx, ticket.id, result.conversation, at)) {
@@ -157,6 +166,12 @@ function refuse(ctx: TicketContext, channel: Channel | undefined, ticket: Ticket
   return undefined;
 }
 
+/** A survey that must not go out any more: the ticket was merged away, or reopened before it left. */
+async function withdrawn(ctx: TicketContext, ticket: Ticket): Promise<{ reason: string; code: string } | undefined> {
+  const why = await surveyWithdrawal(ctx.sql, ticket.id);
+  return why ? { reason: `the survey was withdrawn: ${why}`, code: 'survey_withdrawn' } : undefined;
+}
+
 async function fail(
   ctx: TicketContext,
   ticket: Ticket,
@@ -183,7 +198,7 @@ function backoff(ctx: TicketContext, attempts: number): number {
   return backoffDelay({ attempt: attempts, baseMs: ctx.delivery.baseDelayMs, maxMs: ctx.delivery.maxDelayMs });
 }
 
-async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity, message: Message): Promise<OutboundMessage> {
+async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity, message: Message, conversation: string): Promise<OutboundMessage> {
   const threading = await threadingIds(ctx.sql, ticket.id, THREADING_IDS);
   return {
     ...(ticket.subject ? { subject: ticket.subject } : {}),
@@ -193,7 +208,7 @@ async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity
     id: message.id,
     ticket: ticket.number,
     to: identity.address,
-    conversation: ticket.conversation,
+    conversation,
     ...(ticket.recipient ? { recipient: ticket.recipient } : {}),
     text: message.text,
     attachments: message.attachments.map((file) => ({
@@ -203,5 +218,6 @@ async function outboundOf(ctx: TicketContext, ticket: Ticket, identity: Identity
       ...(ctx.fileUrl ? { url: ctx.fileUrl(file) } : {}),
       read: () => ctx.files.read(file.ref),
     })),
+    ...(message.choices?.length ? { choices: message.choices } : {}),
   };
 }

@@ -1,8 +1,10 @@
-import type { InboundDeletion, InboundEdit, InboundMessage, InboundStatus } from '../channels/contract.ts';
+import type { InboundChoice, InboundDeletion, InboundEdit, InboundMessage, InboundStatus } from '../channels/contract.ts';
 import { contactOfTicket, contactView, updateContact, type ContactPatch } from './contacts.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import * as actions from './actions.ts';
 import type { TicketContext, TicketObserver } from './context.ts';
+import { findSurveyed } from './automatic-sql.ts';
+import { choose, rateByLink } from './csat.ts';
 import { deliverTicket } from './delivery.ts';
 import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
@@ -16,7 +18,8 @@ import type { Actor } from './types.ts';
 export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
-export type { Actor, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
+export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
+export { csatChoiceValue, parseCsatChoice, type CustomerReplies, type StatusLine, type Survey } from './customer-replies.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
 export type { TicketFilter } from './tickets-sql.ts';
 export type { ContactPatch, ContactView } from './contacts.ts';
@@ -35,6 +38,12 @@ export function createTickets(ctx: TicketContext) {
     recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
     /** A customer's edit or deletion of a message they sent. */
     revise: (event: InboundEdit | InboundDeletion) => revise(ctx, event),
+    /** A customer pressed a button we sent (a survey's score). */
+    choose: (choice: InboundChoice) => choose(ctx, choice),
+    /** A score from the page an email survey's signed link opens. */
+    rateByLink: (number: number, score: number, comment: string | null) => rateByLink(ctx, number, score, comment),
+    /** A surveyed ticket, for the survey link's page; undefined when it was never surveyed. */
+    surveyed: (number: number) => findSurveyed(ctx.sql, number),
     reply: (input: ReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
     /** Sends the channel's approved template (WhatsApp outside the 24-hour window). */

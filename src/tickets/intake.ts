@@ -3,18 +3,18 @@ import { ValidationError } from '../errors.ts';
 import { cleanInbound } from './clean.ts';
 import { normaliseAddress, normaliseEmail, normalisePhone } from '../shared/address.ts';
 import type { Tx } from '../db/index.ts';
-import { contactAttributes, findIdentity, insertContactWithIdentity, lockSender, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import { contactAttributes, findIdentity, insertContactWithIdentity, lockSender, setIdentityLanguage, setOptOut, updateDisplayName } from './contacts-sql.ts';
+import { answerAutomatically } from './automatic-answers.ts';
+import { acknowledge } from './automatic.ts';
+import { normaliseLanguage } from '../shared/language.ts';
 import { pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
-import { findByExternalId, insertMessage } from './messages-sql.ts';
+import { findByExternalId, insertMessage, RepeatedPlatformId } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
 import type { Message } from './types.ts';
 import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
-
-/** Thrown inside the transaction when the message insert met an existing platform id. */
-class RepeatedMessage extends Error {}
 
 const SUBJECT_LENGTH = 80;
 
@@ -24,7 +24,8 @@ const SUBJECT_LENGTH = 80;
  * active ticket on the conversation, or opens one (reopening a resolved
  * ticket within REOPEN_WINDOW, else linking a new ticket to it), inserts the message keyed by
  * the platform's id, records events and lets observers enqueue their jobs. A repeat of the
- * platform id stores nothing and reports `duplicate`.
+ * platform id stores nothing and reports `duplicate`. A status question or a survey score is
+ * answered by Switchboard itself (automatic-answers.ts); a new ticket is acknowledged.
  */
 export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise<IngestResult> {
   const inbound = cleanInbound(dirty);
@@ -60,6 +61,14 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       let ticket = hinted && hinted.status !== 'closed' ? hinted : active;
       if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
       else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
+      const language = normaliseLanguage(inbound.language) ?? identity.language;
+      if (language && language !== identity.language) await setIdentityLanguage(tx, identity.id, language);
+
+      // A sender new to us has no ticket to ask about nor survey to answer.
+      if (found) {
+        const answered = await answerAutomatically(ctx, tx, record, { inbound, identity, current: ticket, conversation, language, at });
+        if (answered) return answered;
+      }
 
       const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
@@ -77,6 +86,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           at,
         });
       let message: Message | undefined;
+      let opened = false;
       if (ticket && 'status' in decision) {
         const from = ticket.status;
         // Pipelined like the reads above: the ticket's id is all the message needs.
@@ -128,12 +138,16 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         }
         if (assignee) record(ticket, 'assigned', 'system', { from: null, to: assignee, ...(assignedBy ? { by: assignedBy } : {}) });
         message = await store(ticket.id);
+        opened = true;
       }
 
       // Under the sender lock a repeat is found above; reaching here means the same platform
       // id came from another sender. Roll everything back and report the first.
-      if (!message) throw new RepeatedMessage();
+      if (!message) throw new RepeatedPlatformId();
       record(ticket, 'message', 'customer', { messageId: message.id, direction: 'inbound' });
+      // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
+      const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;
+      if (opened && reachable) await acknowledge(ctx, tx, record, ticket, { name: inbound.name ?? identity.displayName, language }, at);
 
       if (inbound.consent) {
         const optedOut = inbound.consent === 'opt-out';
@@ -146,7 +160,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       return { ticket: ticket.number, message: message.id, duplicate: false };
     });
   } catch (error) {
-    if (!(error instanceof RepeatedMessage)) throw error;
+    if (!(error instanceof RepeatedPlatformId)) throw error;
     const existing = await findByExternalId(ctx.sql, inbound.channel, inbound.externalId);
     if (!existing) throw error;
     return { ticket: existing.number, message: existing.id, duplicate: true };
@@ -186,7 +200,7 @@ function subjectOf(inbound: InboundMessage): string | null {
 }
 
 /** Whose identities the channel's customers have: the module's say, else the platform's. */
-function identityKindOf(ctx: TicketContext, channel: ChannelName): IdentityKind {
+export function identityKindOf(ctx: TicketContext, channel: ChannelName): IdentityKind {
   const kind = ctx.channels.get(channel)?.identityKind ?? IDENTITY_KIND_OF[channel as KnownChannelName];
   if (!kind) throw new ValidationError(`there is no ${channel} channel on this server`, 'channel');
   return kind;

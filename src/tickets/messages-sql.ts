@@ -2,6 +2,13 @@ import type { ChannelName, DeliveryState } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
 import type { Message } from './types.ts';
 
+/**
+ * A customer message's platform id met one stored already, from another sender (a sender's own
+ * repeats are found first, under their lock): the transaction is rolled back and the first one
+ * reported.
+ */
+export class RepeatedPlatformId extends Error {}
+
 /** The message stored under a platform id, with its ticket number: how a repeat is recognised. */
 export async function findByExternalId(db: Db, channel: ChannelName, externalId: string): Promise<{ id: string; number: number } | undefined> {
   const [row] = await db<{ id: string; number: number }[]>`

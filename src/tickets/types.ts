@@ -1,8 +1,16 @@
-import type { ChannelName, DeliveryState, IdentityKind } from '../channels/contract.ts';
+import type { ChannelName, DeliveryState, IdentityKind, OutboundChoice } from '../channels/contract.ts';
 import type { StoredFile } from '../files/store.ts';
 import type { Priority, Status } from './lifecycle.ts';
 
 export type Direction = 'inbound' | 'outbound' | 'note' | 'system';
+
+/**
+ * What Switchboard says to the customer by itself, and the customer messages it answers that
+ * way: the acknowledgement of a new ticket, a status question and its answer, the survey and
+ * the score that answers it (migration 020).
+ */
+export const AUTOMATIC_KINDS = ['acknowledgement', 'status', 'survey'] as const;
+export type AutomaticKind = (typeof AUTOMATIC_KINDS)[number];
 
 /** A ticket row as postgres.js returns it (camelCased). */
 export interface Ticket {
@@ -36,6 +44,8 @@ export interface Ticket {
   resolvedAt: Date | null;
   closedAt: Date | null;
   csatScore: number | null;
+  /** What the customer wrote with their score. */
+  csatComment: string | null;
 }
 
 export interface Message {
@@ -61,6 +71,12 @@ export interface Message {
   deliveryReason: string | null;
   attempts: number;
   template: boolean;
+  /** Set when Switchboard wrote it (outbound) or answered it (inbound) by itself. */
+  automatic: AutomaticKind | null;
+  /** Buttons it offers the customer (a survey's scores). */
+  choices: OutboundChoice[] | null;
+  /** Where it was said, when not in its ticket's conversation (a status question asked elsewhere). */
+  conversation: string | null;
   claimedUntil: Date | null;
   sentAt: Date | null;
   createdAt: Date;
@@ -73,6 +89,8 @@ export interface Identity {
   address: string;
   displayName: string | null;
   optedOutAt: Date | null;
+  /** The customer's language as their platform last told it (`de`, `pt-br`). */
+  language: string | null;
 }
 
 export interface Contact {
@@ -98,9 +116,12 @@ export interface EventData {
    * approved template says `template`; a system line may carry the platform's error `code` and
    * an `offer` the agent can take (the template, outside WhatsApp's window).
    */
-  message: { messageId: string; direction: Direction; template?: boolean; code?: string | null; offer?: 'template' };
-  /** An agent's reply reached the platform. */
-  'reply-sent': { messageId: string; externalId: string; attempts: number };
+  message: { messageId: string; direction: Direction; template?: boolean; code?: string | null; offer?: 'template'; automatic?: AutomaticKind };
+  /**
+   * A reply reached the platform: an agent's, or one Switchboard wrote (`automatic`), which is
+   * nobody's first response.
+   */
+  'reply-sent': { messageId: string; externalId: string; attempts: number; automatic?: AutomaticKind };
   /** A reply's delivery state changed (failed, delivered…). */
   delivery: { messageId: string; state: DeliveryState | null; code: string | null; reason: string | null };
   /** The lifecycle moved. */
@@ -137,7 +158,21 @@ export interface EventData {
   'team-moved': { from: string | null; to: string };
   /** Sending moved the conversation to a new key (a Discord thread opened by the first reply). */
   'conversation-moved': { from: string; to: string };
+  /**
+   * The customer was asked to rate the resolved ticket: by the platform's buttons, by replying
+   * with a number, or by links (email). At most one per ticket. Reports take the response rate
+   * from these and `csat`.
+   */
+  'csat-requested': { messageId: string; answer: CsatAnswerWay };
+  /**
+   * The customer rated the ticket 1–5, with what they wrote after the score (`messageId`: the
+   * message that carried it, when they answered by writing). At most one per ticket.
+   */
+  csat: { score: number; comment: string | null; messageId?: string };
 }
+
+/** How a survey is answered: the platform's buttons, a reply with the number, or signed links. */
+export type CsatAnswerWay = 'buttons' | 'reply' | 'links';
 
 export type EventKind = keyof EventData;
 

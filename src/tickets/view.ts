@@ -39,6 +39,8 @@ export interface TicketView {
   firstResponseAt: string | null;
   resolvedAt: string | null;
   closedAt: string | null;
+  /** The customer's satisfaction score and comment, once they rated it. */
+  csat: { score: number; comment: string | null } | null;
   contact: { id: number; name: string | null; identities: { kind: string; address: string }[] };
   messages: {
     id: string;
@@ -51,6 +53,8 @@ export interface TicketView {
     externalId: string | null;
     delivery: string | null;
     deliveryError: { code: string | null; reason: string } | null;
+    /** Set when Switchboard wrote it, or answered it, by itself: `acknowledgement`, `status`, `survey`. */
+    automatic: string | null;
     createdAt: string;
   }[];
 }
@@ -84,6 +88,7 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
     firstResponseAt: iso(ticket.firstResponseAt),
     resolvedAt: iso(ticket.resolvedAt),
     closedAt: iso(ticket.closedAt),
+    csat: ticket.csatScore ? { score: ticket.csatScore, comment: ticket.csatComment } : null,
     contact: contact!,
     messages: messages.map((m) => ({
       id: m.id,
@@ -95,6 +100,7 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
       externalId: m.externalId,
       delivery: m.delivery,
       deliveryError: m.delivery === 'failed' || m.delivery === 'undelivered' ? { code: m.deliveryCode, reason: m.deliveryReason! } : null,
+      automatic: m.automatic,
       createdAt: m.createdAt.toISOString(),
     })),
   };

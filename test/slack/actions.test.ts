@@ -23,7 +23,8 @@ describe('the card\'s buttons and menus', () => {
   it('Claim assigns the clicker, records it with them as actor, and updates the card in place', async () => {
     const number = await desk.write('claim@example.com', 'help me');
     await click(number, ADA, CARD_ACTIONS.claim);
-    await expect.poll(async () => (await desk.app.tickets.view(number)).assignee).toBe(ADA);
+    // The click is handled by a job (its worker polls every half second): as long as the card's update below.
+    await expect.poll(async () => (await desk.app.tickets.view(number)).assignee, { timeout: 10_000 }).toBe(ADA);
     expect(await eventsOf(number)).toContainEqual(expect.objectContaining({ kind: 'claimed', actor: ADA }));
     await expect.poll(() => card(number), { timeout: 10_000 }).toContain(`*Assignee*\\n<@${ADA}>`);
     expect(await card(number)).not.toContain(CARD_ACTIONS.claim);

@@ -35,7 +35,8 @@ describe("agents' replies in a card's thread", () => {
 
     const view = await desk.app.tickets.view(number);
     expect(view).toMatchObject({ assignee: ADA, status: 'open' });
-    expect((await messagesOf(number)).filter((m) => m.direction === 'outbound')).toEqual([expect.objectContaining({ author: ADA, slackTs: message.ts, delivery: 'sent' })]);
+    // Recorded as sent once the platform's answer is back, which can be after the customer has it.
+    await expect.poll(async () => (await messagesOf(number)).filter((m) => m.direction === 'outbound'), { timeout: 10_000 }).toEqual([expect.objectContaining({ author: ADA, slackTs: message.ts, delivery: 'sent' })]);
     await expect.poll(() => desk.slack.message(TRIAGE, message.ts)?.reactions?.map((r) => r.name), { timeout: 10_000 }).toEqual(['white_check_mark']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDiscordSettings } from '../../../channels/discord/config.ts';
-import { discordConversation, parseDiscordEdit, parseDiscordMessage } from '../../../channels/discord/inbound.ts';
+import { discordConversation, parseDiscordEdit, parseDiscordMessage, parseDiscordPress } from '../../../channels/discord/inbound.ts';
 import type { DiscordMessageView } from '../../../channels/discord/types.ts';
 import { EnvReader } from '../../../src/shared/env.ts';
 
@@ -71,5 +71,25 @@ describe('Discord messages', () => {
     expect(parseDiscordEdit(message({ content: 'new', editedTimestamp: 1_760_000_100_000 }), scope, 'old')).toMatchObject({ kind: 'edit', text: 'new', revision: '1760000100000' });
     expect(parseDiscordEdit(message({ editedTimestamp: null }), scope).kind).toBe('unsupported');
     expect(parseDiscordEdit(message({ content: 'same', editedTimestamp: 1 }), scope, 'same').kind).toBe('unsupported');
+  });
+});
+
+describe('a button press (an interaction)', () => {
+  const press = { id: '1300000000000000300', customId: 'csat:9:4', user: { id: '1300000000000000200', bot: false }, channelId: '1300000000000000050', locale: 'de' };
+
+  it('is a choice by the presser, in the conversation of the pressed message, in their client language', () => {
+    expect(parseDiscordPress(press)).toEqual({
+      kind: 'choice',
+      channel: 'discord',
+      externalId: 'interaction:1300000000000000300',
+      from: '1300000000000000200',
+      conversation: '1300000000000000050',
+      value: 'csat:9:4',
+      language: 'de',
+    });
+  });
+
+  it("is nobody's choice when a bot pressed", () => {
+    expect(parseDiscordPress({ ...press, user: { ...press.user, bot: true } }).kind).toBe('unsupported');
   });
 });

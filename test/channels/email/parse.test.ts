@@ -185,3 +185,12 @@ describe('reply subjects', () => {
     expect(replySubject(undefined, 8)).toBe('Re: Your request [#8]');
   });
 });
+
+describe("the customer's language", () => {
+  it('is the first Content-Language, else the Accept-Language a client asks replies in, else unknown', async () => {
+    const mail = (headers: Record<string, string>) => composeMail({ from: 'ana@customer.test', to: 'support@example.test', subject: 'Hola', text: 'Hola', headers });
+    expect((await message(await mail({ 'Content-Language': 'es-MX, en' }))).language).toBe('es-MX');
+    expect((await message(await mail({ 'Accept-Language': 'pt-BR, en-US;q=0.8' }))).language).toBe('pt-BR');
+    expect((await message(await mail({}))).language).toBeUndefined();
+  });
+});

@@ -68,8 +68,35 @@ describe('parsing Telegram updates', () => {
 
   it('calls channel posts, service messages and other update kinds unsupported', () => {
     expect(parse(update({ from: ana, extra: { dice: { emoji: '🎲', value: 3 } } })).kind).toBe('unsupported');
-    expect(parse({ update_id: 5, callback_query: {} } as unknown as Update)).toEqual({ kind: 'unsupported', reason: 'callback_query updates are not handled' });
+    expect(parse({ update_id: 5, inline_query: {} } as unknown as Update)).toEqual({ kind: 'unsupported', reason: 'inline_query updates are not handled' });
     expect(parse(update({ from: ana, chat: { id: -1009, type: 'channel', title: 'News' }, text: 'post' }), true).kind).toBe('unsupported');
+  });
+});
+
+describe('button presses (callback queries)', () => {
+  const ours = messageOf({ from: { id: BOT.id, first_name: 'Desk', is_bot: true }, chat: undefined, text: 'Rate us' }, 12, () => 0);
+  const pressed = (query: Record<string, unknown>) => parse({ update_id: ++ids, callback_query: { id: 'q-1', chat_instance: 'i', ...query } } as unknown as Update);
+
+  it("makes a customer's press on our message a choice, in their chat and language, keyed by the query", () => {
+    const message = { ...ours, chat: { id: 1001, type: 'private', first_name: 'Ana' } };
+    expect(pressed({ from: { id: 1001, is_bot: false, first_name: 'Ana', language_code: 'pt-BR' }, message, data: 'csat:7:5' })).toEqual({
+      kind: 'press',
+      queryId: 'q-1',
+      message: { chat: '1001', id: 12 },
+      choice: { kind: 'choice', channel: 'telegram', externalId: 'callback:q-1', from: '1001', conversation: '1001', value: 'csat:7:5', language: 'pt-BR' },
+    });
+  });
+
+  it('only answers presses that carry no choice: inline messages, games, bots', () => {
+    const from = { id: 1001, is_bot: false, first_name: 'Ana' };
+    expect(pressed({ from, inline_message_id: 'x', data: 'csat:7:5' })).toEqual({ kind: 'press', queryId: 'q-1', choice: undefined });
+    expect(pressed({ from, message: ours, game_short_name: 'snake' })).toEqual({ kind: 'press', queryId: 'q-1', choice: undefined });
+    expect(pressed({ from: { ...from, is_bot: true }, message: ours, data: 'csat:7:5' })).toEqual({ kind: 'press', queryId: 'q-1', choice: undefined });
+  });
+
+  it('reads the language Telegram reports for a message', () => {
+    const event = parse(update({ from: { ...ana, language_code: 'de' }, text: 'Hallo' }));
+    expect(event.kind === 'message' && event.message.language).toBe('de');
   });
 });
 

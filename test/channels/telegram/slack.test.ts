@@ -58,7 +58,7 @@ const count = async () => Number((await sql()<{ n: number }[]>`select count(*)::
 describe('Telegram as agents see it in Slack (webhook mode)', () => {
   it('registers its webhook at start with the secret token and the updates it handles', () => {
     expect(telegram.webhook).toMatchObject({ url: `${PUBLIC_BASE_URL}/webhooks/telegram`, secret: 'telegram-webhook-secret-0123456789' });
-    expect(telegram.webhook!.allowedUpdates).toEqual(['message', 'edited_message']);
+    expect(telegram.webhook!.allowedUpdates).toEqual(['message', 'edited_message', 'callback_query']);
   });
 
   it('turns an update with the right secret into a ticket and a Slack card', async () => {

@@ -114,6 +114,8 @@ export function recordingSink() {
     // Twilio reports neither edits nor deletions.
     edit: async () => ({ outcome: 'unknown' }),
     deletion: async () => ({ outcome: 'unknown' }),
+    // Nor offers buttons.
+    choice: async () => ({ outcome: 'unknown' }),
     hold() {
       let release!: () => void;
       gate = new Promise((resolve) => (release = resolve));

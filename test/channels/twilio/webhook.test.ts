@@ -77,6 +77,7 @@ describe('incoming messages', () => {
       status: async () => ({ updated: true }),
       edit: async () => ({ outcome: 'unknown' }),
       deletion: async () => ({ outcome: 'unknown' }),
+      choice: async () => ({ outcome: 'unknown' }),
     };
     await serve(sink);
     let answered = false;

@@ -7,11 +7,14 @@
  *
  * REST: GET /gateway/bot, GET /users/@me, POST /users/@me/channels (open a DM),
  * GET /channels/:id, GET/POST /channels/:id/messages (`after`, `before`, `limit`; JSON or
- * multipart with files), POST /channels/:id/messages/:id/threads, GET /attachments/… (downloads).
+ * multipart with files; button components), GET /channels/:id/messages/:id,
+ * POST /channels/:id/messages/:id/threads, POST /interactions/:id/:token/callback (no bot
+ * token, as Discord takes it), GET /attachments/… (downloads). A customer pressing a button is
+ * an INTERACTION_CREATE dispatch, to be answered within three seconds.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIMessage, APIUser } from 'discord-api-types/v10';
+import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIMessage, APIUser } from 'discord-api-types/v10';
 import { EmulatedGateway } from './gateway.ts';
 import { DiscordWorld, type EmulatedChannel, type StoredFile } from './world.ts';
 
@@ -28,7 +31,16 @@ export interface DiscordRequest {
   status: number;
 }
 
+/** How the bot answered a button press (the interaction callback). */
+export interface InteractionResponse {
+  interactionId: string;
+  type: number;
+  data?: Record<string, unknown>;
+}
+
 export interface DiscordEmulatorOptions {
+  /** How long Discord waits for the answer to an interaction (3 s). */
+  interactionDeadlineMs?: number;
   /** Creating messages per channel per window, as Discord's per-channel bucket (5 per 5 s). */
   messageBucket?: { limit: number; windowMs: number };
   heartbeatIntervalMs?: number;
@@ -55,6 +67,13 @@ export interface DiscordEmulator {
   remove(channelId: string, messageId: string): void;
   /** A dispatch of a kind the adapter does not handle (a reaction). */
   react(channelId: string, messageId: string, user: APIUser): void;
+  /**
+   * `user` presses the button labelled `label` on `message`: INTERACTION_CREATE is dispatched,
+   * and the interaction's id returned. Throws when the message has no such button.
+   */
+  press(message: APIMessage, label: string, user: APIUser): string;
+  /** The answers to presses, in order. */
+  readonly interactionResponses: readonly InteractionResponse[];
   /** Everything posted in a channel, oldest first (customers' and the bot's). */
   messagesIn(channelId: string): APIMessage[];
   /** What the bot sent, oldest first. */
@@ -70,6 +89,23 @@ export interface DiscordEmulator {
   rateLimitNext(retryAfterSeconds: number, count?: number): void;
   refuseToken(refuse: boolean): void;
   close(): Promise<void>;
+}
+
+/**
+ * Button components as Discord validates them: up to five action rows of one to five buttons,
+ * each with a label of at most 80 characters and a custom_id of 1–100; undefined when invalid.
+ * https://discord.com/developers/docs/components/reference#button
+ */
+function buttonRows(value: unknown): APIMessage['components'] | undefined {
+  if (!Array.isArray(value) || value.length > 5) return undefined;
+  for (const row of value as { type?: unknown; components?: unknown }[]) {
+    if (row?.type !== 1 || !Array.isArray(row.components) || row.components.length < 1 || row.components.length > 5) return undefined;
+    for (const button of row.components as Record<string, unknown>[]) {
+      const id = button.custom_id;
+      if (button.type !== 2 || typeof id !== 'string' || id.length < 1 || id.length > 100 || (typeof button.label === 'string' && button.label.length > 80)) return undefined;
+    }
+  }
+  return value as APIMessage['components'];
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -89,6 +125,9 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   let refused = false;
   let failDownload = false;
   let base = '';
+  const deadlineMs = options.interactionDeadlineMs ?? 3_000;
+  const interactions = new Map<string, { token: string; message: APIMessage; at: number; answered: boolean }>();
+  const interactionResponses: InteractionResponse[] = [];
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => json(res, 500, { message: String(error), code: 0 }));
@@ -179,6 +218,16 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     }
     const route = /^\/api\/v10(\/.*)$/.exec(url.pathname)?.[1];
     if (!route) return answer(404, { message: '404: Not Found', code: 0 });
+    // The interaction's token authorises its answer; no bot token is sent with it.
+    const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route);
+    if (callback && method === 'POST') {
+      const { json: input } = await body(req);
+      const outcome = respond(callback[1]!, callback[2]!, input);
+      if (outcome.status !== 204) return answer(outcome.status, outcome.body);
+      record(204);
+      res.writeHead(204);
+      return void res.end();
+    }
     if (refused || req.headers.authorization !== `Bot ${token}`) return answer(401, { message: '401: Unauthorized', code: 0 });
 
     if (method === 'GET' && route === '/gateway/bot') {
@@ -202,6 +251,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     if (!channel) return answer(404, { message: 'Unknown Channel', code: 10003 });
 
     if (!messagesPart && method === 'GET') return answer(200, world.channelPayload(channel));
+    if (messageId && !threadsPart && method === 'GET') {
+      const found = channel.messages.find((m) => m.id === messageId);
+      return found ? answer(200, world.eventPayload(found)) : answer(404, { message: 'Unknown Message', code: 10008 });
+    }
     if (messagesPart && !messageId && method === 'GET') {
       const limit = Math.min(100, Number(url.searchParams.get('limit') ?? '50'));
       const after = url.searchParams.get('after');
@@ -227,7 +280,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       }
       if (channel.type === 1 && closedDms.has(channel.recipient!.id)) return answer(403, { message: 'Cannot send messages to this user', code: 50007 }, limits.headers);
       if (!input.content && !files.length) return answer(400, { message: 'Cannot send an empty message', code: 50006 }, limits.headers);
+      const components = input.components === undefined ? [] : buttonRows(input.components);
+      if (!components) return answer(400, { message: 'Invalid Form Body', code: 50035 }, limits.headers);
       const message = world.message(channel, world.bot, String(input.content ?? ''), files, base);
+      message.components = components;
       sent.push({ channelId: channel.id, content: message.content, files, id: message.id });
       dispatchMessage('MESSAGE_CREATE', message);
       return answer(200, world.eventPayload(message), limits.headers);
@@ -245,6 +301,36 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       return answer(201, payload);
     }
     return answer(405, { message: '405: Method Not Allowed', code: 0 });
+  }
+
+  /**
+   * An interaction callback (https://discord.com/developers/docs/interactions/receiving-and-responding#create-interaction-response):
+   * once per interaction, within the deadline. 4 posts a message (flags 64: only the presser
+   * sees it), 6 acknowledges, 7 edits the pressed message.
+   */
+  function respond(id: string, interactionToken: string, input: Record<string, any>): { status: number; body?: unknown } {
+    const interaction = interactions.get(id);
+    if (!interaction || interaction.token !== interactionToken || Date.now() - interaction.at > deadlineMs) return { status: 404, body: { message: 'Unknown interaction', code: 10062 } };
+    if (interaction.answered) return { status: 400, body: { message: 'Interaction has already been acknowledged.', code: 40060 } };
+    const type = Number(input.type);
+    const data = input.data as Record<string, any> | undefined;
+    const message = interaction.message;
+    const channel = world.channels.get(message.channel_id)!;
+    if (type === 7) {
+      const components = data?.components === undefined ? message.components : buttonRows(data.components);
+      if (!components) return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+      if (typeof data?.content === 'string') message.content = data.content;
+      message.components = components;
+      message.edited_timestamp = new Date().toISOString();
+      dispatchMessage('MESSAGE_UPDATE', message);
+    } else if (type === 4) {
+      if (!(Number(data?.flags ?? 0) & 64)) dispatchMessage('MESSAGE_CREATE', world.message(channel, world.bot, String(data?.content ?? ''), [], base));
+    } else if (type !== 5 && type !== 6) {
+      return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+    }
+    interaction.answered = true;
+    interactionResponses.push({ interactionId: id, type, ...(data ? { data } : {}) });
+    return { status: 204 };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -288,6 +374,37 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
         burst: false,
         type: 0,
       });
+    },
+    press(message, label, user) {
+      const button = (message.components ?? []).flatMap((row) => (row as APIActionRowComponent<APIButtonComponentWithCustomId>).components).find((b) => b.label === label);
+      if (!button) throw new Error(`message ${message.id} has no button labelled ${label}`);
+      const channel = world.channels.get(message.channel_id)!;
+      const id = world.snowflake();
+      const interactionToken = `interaction.${Math.random().toString(36).slice(2)}`;
+      interactions.set(id, { token: interactionToken, message, at: Date.now(), answered: false });
+      const dm = channel.type === 1;
+      gateway.dispatch('INTERACTION_CREATE', {
+        id,
+        application_id: world.bot.id,
+        type: 3,
+        data: { custom_id: button.custom_id, component_type: 2 },
+        channel: world.channelPayload(channel),
+        channel_id: channel.id,
+        ...(dm ? { user } : { guild_id: channel.guildId, guild_locale: 'en-US', member: { user, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073' } }),
+        token: interactionToken,
+        version: 1,
+        message: world.eventPayload(message),
+        locale: (user as APIUser & { locale?: string }).locale ?? 'en-US',
+        app_permissions: '2248473465835073',
+        entitlements: [],
+        authorizing_integration_owners: { '1': user.id },
+        context: dm ? 1 : 0,
+        attachment_size_limit: 10_485_760,
+      });
+      return id;
+    },
+    get interactionResponses() {
+      return interactionResponses;
     },
     messagesIn: (channelId) => world.channels.get(channelId)?.messages ?? [],
     get sent() {

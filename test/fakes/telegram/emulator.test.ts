@@ -53,4 +53,24 @@ describe('the Telegram Bot API emulator', () => {
     const link = await client.getFileLink(fileId);
     expect(new Uint8Array(await (await fetch(link)).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
   });
+
+  it('shows an inline keyboard, turns a press into a callback_query, takes one answer for it, and takes the keyboard off', async () => {
+    const chat = customer.id + 10;
+    await client.sendMessage(chat, 'Rate us', { reply_markup: { inline_keyboard: [[{ text: 'Good', callback_data: 'good' }]] } });
+    const [message] = emulator.received(chat);
+    const press = emulator.customerPresses(message!, 'Good', { id: chat, first_name: 'Eve' }) as { callback_query: { id: string; data: string; message: { message_id: number } } };
+    expect(press.callback_query).toMatchObject({ data: 'good', message: { message_id: message!.message_id } });
+    expect(() => emulator.customerPresses(message!, 'Bad', { id: chat, first_name: 'Eve' })).toThrow(/no button labelled Bad/);
+    expect(await client.answerCbQuery(press.callback_query.id, 'Thanks')).toBe(true);
+    await expect(client.answerCbQuery(press.callback_query.id)).rejects.toMatchObject({ code: 400 });
+    expect(emulator.callbackAnswers).toContainEqual({ queryId: press.callback_query.id, text: 'Thanks', showAlert: false });
+    await client.editMessageReplyMarkup(chat, message!.message_id, undefined, { inline_keyboard: [] });
+    expect(message!.replyMarkup).toBeUndefined();
+    await expect(client.editMessageReplyMarkup(chat, message!.message_id, undefined, { inline_keyboard: [] })).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('refuses a button whose callback_data is over 64 bytes', async () => {
+    const error = await client.sendMessage(customer.id + 11, 'x', { reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'x'.repeat(65) }]] } }).catch((e: TelegramError) => e);
+    expect(error).toMatchObject({ code: 400, description: 'Bad Request: BUTTON_DATA_INVALID' });
+  });
 });

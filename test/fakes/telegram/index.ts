@@ -4,16 +4,17 @@
  * multipart bodies, answering `{ ok, result }` or `{ ok: false, error_code, description,
  * parameters }`. It implements getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates
  * (long-poll timeout, offset confirmation, 409 while a webhook is set or when a second poll
- * supersedes the first), sendMessage, sendPhoto, sendDocument, getFile and the file download
- * at `/file/bot<token>/<path>`. It enforces Telegram's pace (one message a second per chat, 30
+ * supersedes the first), sendMessage (with an inline keyboard), sendPhoto, sendDocument,
+ * answerCallbackQuery, editMessageReplyMarkup, getFile and the file download at
+ * `/file/bot<token>/<path>`; a customer pressing an inline button is a callback_query update. It enforces Telegram's pace (one message a second per chat, 30
  * a second overall: 429 with `parameters.retry_after`), answers 429/403/5xx on demand, and
  * records what each chat received, so tests assert what the customer saw.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Message, Update, User } from 'telegraf/types';
-import { messageOf, type MessageInput } from './updates.ts';
+import type { InlineKeyboardMarkup, Message, Update, User } from 'telegraf/types';
+import { messageOf, userOf, type Customer, type MessageInput } from './updates.ts';
 
 export type { Customer, MessageInput } from './updates.ts';
 
@@ -38,7 +39,16 @@ export interface ReceivedMessage {
   caption?: string;
   file?: { name: string; contentType: string; data: Uint8Array };
   replyTo?: number;
+  /** The inline keyboard under it now (an edit may have taken it off). */
+  replyMarkup?: InlineKeyboardMarkup;
   at: number;
+}
+
+/** How the bot answered a button press (answerCallbackQuery). */
+export interface CallbackAnswer {
+  queryId: string;
+  text?: string;
+  showAlert: boolean;
 }
 
 export interface Fault {
@@ -71,6 +81,14 @@ export interface TelegramEmulator {
   customerWrites(input: MessageInput): Update & { message: Message };
   /** The customer edits one of their messages. */
   customerEdits(message: Message, text: string, editDate?: number): Update;
+  /**
+   * The customer presses the inline button labelled `label` under a message the bot sent: a
+   * callback_query update, queued like any (post it with `deliver` in webhook mode). Throws when
+   * the message has no such button, which no Telegram client could press.
+   */
+  customerPresses(message: ReceivedMessage, label: string, from: Customer): Update;
+  /** The answers to button presses, in order. */
+  readonly callbackAnswers: readonly CallbackAnswer[];
   /**
    * Queues an update again: as it was (a webhook delivery Telegram retries), or `asNew` under a
    * fresh update id (the same message reaching a poller again, as after an unconfirmed offset).
@@ -113,6 +131,10 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions = {
   const lastSend = new Map<string, number>();
   const recentSends: number[] = [];
   const messageIds = new Map<string, number>();
+  // The bot's messages as the API returned them, by `chat:message_id`, for presses and edits.
+  const botMessages = new Map<string, Record<string, unknown>>();
+  const queries = new Map<string, { answered: boolean }>();
+  const callbackAnswers: CallbackAnswer[] = [];
   const waiters = new Set<Waiter>();
   let webhook: TelegramEmulator['webhook'];
   let refused = false;
@@ -185,6 +207,9 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions = {
     }
     const replyParameters = typeof p.reply_parameters === 'string' ? JSON.parse(p.reply_parameters) : p.reply_parameters;
     if (replyParameters && typeof replyParameters === 'object') record.replyTo = Number((replyParameters as { message_id: unknown }).message_id);
+    const markup = inlineKeyboard(p.reply_markup);
+    if (markup === 'invalid') return { status: 400, chat, body: failure(400, 'Bad Request: BUTTON_DATA_INVALID') };
+    if (markup) record.replyMarkup = markup;
     const limit = paced(chat, record.at);
     if (limit) {
       limited += 1;
@@ -199,12 +224,61 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions = {
       date: Math.floor(record.at / 1000),
     };
     if (record.text) message.text = record.text;
+    if (record.replyMarkup) message.reply_markup = record.replyMarkup;
     if (record.file) {
       const fileId = `sent-${randomBytes(6).toString('hex')}`;
       if (method === 'sendPhoto') message.photo = [{ file_id: fileId, file_unique_id: fileId, width: 800, height: 600, file_size: record.file.data.length }];
       else message.document = { file_id: fileId, file_unique_id: fileId, file_name: record.file.name, mime_type: record.file.contentType, file_size: record.file.data.length };
     }
+    botMessages.set(`${chat}:${record.message_id}`, message);
     return { status: 200, chat, body: { ok: true, result: message } };
+  }
+
+  /**
+   * An inline keyboard as sendMessage takes it (JSON or object); 'invalid' for a button whose
+   * callback_data is not 1-64 bytes (https://core.telegram.org/bots/api#inlinekeyboardbutton).
+   */
+  function inlineKeyboard(value: unknown): InlineKeyboardMarkup | undefined | 'invalid' {
+    const markup = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    if (!markup || typeof markup !== 'object' || !('inline_keyboard' in markup)) return undefined;
+    const rows = (markup as InlineKeyboardMarkup).inline_keyboard;
+    for (const button of rows.flat()) {
+      const data = 'callback_data' in button ? button.callback_data : undefined;
+      if (data !== undefined && (Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)) return 'invalid';
+    }
+    return rows.some((row) => row.length > 0) ? { inline_keyboard: rows } : undefined;
+  }
+
+  /** answerCallbackQuery: once per query (https://core.telegram.org/bots/api#answercallbackquery). */
+  function answerQuery(p: Record<string, unknown>): { status: number; body: unknown } {
+    const id = String(p.callback_query_id ?? '');
+    const query = queries.get(id);
+    if (!query || query.answered) return { status: 400, body: failure(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid') };
+    query.answered = true;
+    callbackAnswers.push({ queryId: id, ...(typeof p.text === 'string' && p.text ? { text: p.text } : {}), showAlert: p.show_alert === true || p.show_alert === 'true' });
+    return { status: 200, body: { ok: true, result: true } };
+  }
+
+  /** editMessageReplyMarkup of a message the bot sent; an empty keyboard takes it off. */
+  function editMarkup(p: Record<string, unknown>): { status: number; body: unknown; chat?: string } {
+    const chat = String(p.chat_id ?? '');
+    const key = `${chat}:${String(p.message_id ?? '')}`;
+    const message = botMessages.get(key);
+    const record = sent.find((m) => `${m.chat}:${m.message_id}` === key);
+    if (!message || !record) return { status: 400, chat, body: failure(400, 'Bad Request: message to edit not found') };
+    const markup = inlineKeyboard(p.reply_markup);
+    if (markup === 'invalid') return { status: 400, chat, body: failure(400, 'Bad Request: BUTTON_DATA_INVALID') };
+    if (JSON.stringify(markup) === JSON.stringify(record.replyMarkup)) {
+      return { status: 400, chat, body: failure(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message') };
+    }
+    if (markup) {
+      record.replyMarkup = markup;
+      message.reply_markup = markup;
+    } else {
+      delete record.replyMarkup;
+      delete message.reply_markup;
+    }
+    return { status: 200, chat, body: { ok: true, result: { ...message, edit_date: Math.floor(Date.now() / 1000) } } };
   }
 
   async function getUpdates(p: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<{ status: number; body: unknown } | undefined> {
@@ -271,6 +345,10 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions = {
       case 'sendPhoto':
       case 'sendDocument':
         return send(name, p);
+      case 'answerCallbackQuery':
+        return answerQuery(p);
+      case 'editMessageReplyMarkup':
+        return editMarkup(p);
       case 'getFile': {
         const file = files.get(String(p.file_id ?? ''));
         if (!file) return { status: 400, body: failure(400, 'Bad Request: invalid file_id') };
@@ -363,6 +441,20 @@ export async function startTelegramEmulator(options: TelegramEmulatorOptions = {
       queue(update);
       return structuredClone(update);
     },
+    customerPresses(message, label, from) {
+      const stored = botMessages.get(`${message.chat}:${message.message_id}`);
+      const button = message.replyMarkup?.inline_keyboard.flat().find((b) => b.text === label);
+      if (!stored || !button || !('callback_data' in button)) throw new Error(`message ${message.message_id} in ${message.chat} has no button labelled ${label}`);
+      const id = String(BigInt(botId) * 1000n + BigInt(nextUpdate));
+      queries.set(id, { answered: false });
+      const update = {
+        update_id: nextUpdate++,
+        callback_query: { id, from: userOf(from), message: structuredClone(stored), chat_instance: `instance-${message.chat}`, data: button.callback_data },
+      } as unknown as Update;
+      queue(update);
+      return structuredClone(update);
+    },
+    callbackAnswers,
     redeliver: (update, redeliverOptions = {}) => queue(redeliverOptions.asNew ? { ...structuredClone(update), update_id: nextUpdate++ } : update),
     async deliver(update, deliverOptions = {}) {
       if (!webhook) throw new Error('no webhook is registered (setWebhook was not called)');

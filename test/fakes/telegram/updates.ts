@@ -10,6 +10,8 @@ export interface Customer {
   last_name?: string;
   username?: string;
   is_bot?: boolean;
+  /** The language of the user's Telegram app (`en` unless told). */
+  language_code?: string;
 }
 
 export interface MessageInput {
@@ -33,7 +35,7 @@ export interface MessageInput {
 }
 
 export function userOf(customer: Customer): User {
-  return { id: customer.id, is_bot: customer.is_bot ?? false, first_name: customer.first_name, ...(customer.last_name ? { last_name: customer.last_name } : {}), ...(customer.username ? { username: customer.username } : {}), language_code: 'en' };
+  return { id: customer.id, is_bot: customer.is_bot ?? false, first_name: customer.first_name, ...(customer.last_name ? { last_name: customer.last_name } : {}), ...(customer.username ? { username: customer.username } : {}), language_code: customer.language_code ?? 'en' };
 }
 
 export function chatOf(input: MessageInput): Chat {
