@@ -39,6 +39,11 @@ export const QUEUES = {
    * keeps two runs from sending one event at once.
    */
   eventWebhook: 'events.webhook',
+  /**
+   * Turns a held reply (collision warning) nobody decided on into an internal note, 10 minutes
+   * after it was held; enqueued in the transaction that holds it.
+   */
+  heldReplyTimeout: 'ticket.held-reply-timeout',
 } as const;
 
 /**
@@ -111,6 +116,14 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 1800,
     expireInSeconds: 300,
+  },
+  [QUEUES.heldReplyTimeout]: {
+    policy: 'standard',
+    retryLimit: 20,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 60,
   },
   [QUEUES.autoClose]: {
     policy: 'standard',

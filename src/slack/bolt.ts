@@ -9,6 +9,7 @@ import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
 import { runTicketCommand, type CommandAnswer } from './commands.ts';
+import { listenForHeldChoices } from './held-actions.ts';
 import { errorLine } from './responder.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -113,6 +114,8 @@ export function createBoltApp(deps: BoltDeps): App {
       await ack({ response_action: 'errors', errors: { reason: errorLine(error, logger, { view: ESCALATE_VIEW, ticket: number }) } });
     }
   });
+
+  listenForHeldChoices(app, { tickets, logger });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');

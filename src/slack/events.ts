@@ -3,9 +3,10 @@ import type { Sql } from '../db/index.ts';
 import { QUEUES, type Jobs } from '../jobs/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { Tickets } from '../tickets/index.ts';
+import type { HeldReply, Tickets } from '../tickets/index.ts';
 import type { SlackConfig } from './config.ts';
 import { downloadSlackFiles, type SlackFileRef } from './files.ts';
+import { heldQuestion } from './held-prompt.ts';
 import { publishHome } from './home.ts';
 import { checkSlackEvent } from './payloads.ts';
 import { errorLine } from './responder.ts';
@@ -101,9 +102,13 @@ async function agentWrote(deps: EventDeps, message: MessageEvent): Promise<void>
   const text = mrkdwnToPlain(isNote ? raw.slice(prefix.length).trim() : raw);
   const attachments = await downloadSlackFiles(message.files ?? [], { botToken: deps.config.botToken, fetch: deps.fetch, store: deps.tickets.context.files });
   const input = { ticket: card.number, author: message.user, text, attachments, slackTs: message.ts };
+  let held: HeldReply | undefined;
   try {
     if (isNote) await deps.tickets.note(input);
-    else await deps.tickets.reply(input);
+    else {
+      const result = await deps.tickets.replyOrHold({ ...input, slack: { channel: message.channel, threadTs: message.thread_ts! } });
+      if (result.kind === 'held') held = result.held;
+    }
   } catch (error) {
     // The same message handled twice at once: the unique Slack ts let one through.
     if ((error as { code?: string }).code === '23505') return;
@@ -113,6 +118,9 @@ async function agentWrote(deps: EventDeps, message: MessageEvent): Promise<void>
       .postEphemeral({ channel: message.channel, user: message.user, thread_ts: message.thread_ts!, text: `${what}: ${line}` })
       .catch((e: unknown) => deps.logger.warn({ err: e }, 'could not tell the agent in Slack'));
   }
+  // Asked in the thread, only them; a failure throws, and the job's retry finds the reply still
+  // held and asks again.
+  if (held) await deps.client.chat.postEphemeral({ channel: held.slackChannel, user: held.author, thread_ts: held.slackThreadTs, ...heldQuestion(held) });
 }
 
 /**

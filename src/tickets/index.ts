@@ -11,6 +11,7 @@ import { ingest } from './intake.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
+import { decideHeld, expireHeld, replyOrHold, type HeldChoice, type ThreadReplyInput } from './held-replies.ts';
 import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
@@ -25,6 +26,7 @@ export type { TicketFilter } from './tickets-sql.ts';
 export type { ContactPatch, ContactView } from './contacts.ts';
 export { addSystemMessage } from './system-messages.ts';
 export { scheduleDelivery } from './replies.ts';
+export { HOLD_TIMEOUT_MS, RECENT_REPLY_MS, TIMEOUT_ACTOR, expireHeld, type HeldChoice, type HeldDecision, type HeldReply, type ThreadReplyResult } from './held-replies.ts';
 
 /** The ticket operations every surface (API, Slack, SLA, channels) goes through. */
 export function createTickets(ctx: TicketContext) {
@@ -46,6 +48,10 @@ export function createTickets(ctx: TicketContext) {
     surveyed: (number: number) => findSurveyed(ctx.sql, number),
     reply: (input: ReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
+    /** An agent's reply from the card's thread: sent, or held when it collides with another agent's. */
+    replyOrHold: (input: ThreadReplyInput) => replyOrHold(ctx, input),
+    /** The author's choice for a held reply (send anyway, keep as a note, discard); the first one wins. */
+    decideHeld: (id: number, choice: HeldChoice, actor: Actor) => decideHeld(ctx, id, choice, actor),
     /** Sends the channel's approved template (WhatsApp outside the 24-hour window). */
     sendTemplate: (number: number, actor: Actor) => sendTemplate(ctx, number, actor),
     claim: (number: number, actor: Actor) => actions.claim(ctx, number, actor),
@@ -78,6 +84,7 @@ export function createTickets(ctx: TicketContext) {
     async work(): Promise<void> {
       await ctx.jobs.work<{ ticketId: number }>(QUEUES.deliver, { localConcurrency: 4 }, (job) => deliverTicket(ctx, job.data.ticketId));
       await ctx.jobs.work<{ ticketId: number }>(QUEUES.autoClose, {}, (job) => actions.autoClose(ctx, job.data.ticketId));
+      await ctx.jobs.work<{ heldId: number }>(QUEUES.heldReplyTimeout, {}, (job) => expireHeld(ctx, job.data.heldId));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import type { StoredFile } from '../files/store.ts';
-import { change, type TicketContext } from './context.ts';
+import { change, type RecordEvent, type TicketContext } from './context.ts';
 import { nextStatus } from './lifecycle.ts';
 import { insertMessage } from './messages-sql.ts';
 import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
@@ -26,34 +26,43 @@ export interface ReplyInput {
 export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Message> {
   if (input.text.trim() === '' && (input.attachments ?? []).length === 0) throw new ValidationError('a reply needs text or a file', 'text');
   return change(ctx, async (tx, record, at) => {
-    let ticket = await lockTicketByNumber(tx, input.ticket);
+    const ticket = await lockTicketByNumber(tx, input.ticket);
     if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
-    const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
-    const claims = ticket.assignee === null;
-    if (claims || status !== ticket.status) {
-      const before = ticket;
-      ticket = await updateAssignee(tx, ticket.id, before.assignee ?? input.author, status, at);
-      if (claims) record(ticket, 'claimed', input.author, { assignee: input.author, by: 'reply' });
-      if (status !== before.status) record(ticket, 'status', input.author, { from: before.status, to: status, reason: 'agent replied' });
-    }
-    const message = (await insertMessage(tx, {
-      ticketId: ticket.id,
-      channel: ticket.channel,
-      direction: 'outbound',
-      author: input.author,
-      text: input.text,
-      attachments: input.attachments ?? [],
-      externalId: null,
-      slackTs: input.slackTs ?? null,
-      delivery: 'queued',
-      at,
-    }))!;
-    record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
-    const notice = ctx.channels.get(ticket.channel)?.replyNotice?.(input.text);
-    if (notice) await addSystemMessage(tx, record, ticket, notice, at, { messageId: message.id });
-    await scheduleDelivery(ctx, tx, ticket);
-    return message;
+    return queueReply(ctx, tx, record, at, ticket, input);
   });
+}
+
+/**
+ * The reply's writes, inside a change that holds the ticket's lock: claims an unassigned
+ * ticket, moves its status, stores the message `queued` and triggers its delivery.
+ */
+export async function queueReply(ctx: TicketContext, tx: Tx, record: RecordEvent, at: Date, locked: Ticket, input: Omit<ReplyInput, 'ticket'>): Promise<Message> {
+  let ticket = locked;
+  const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
+  const claims = ticket.assignee === null;
+  if (claims || status !== ticket.status) {
+    const before = ticket;
+    ticket = await updateAssignee(tx, ticket.id, before.assignee ?? input.author, status, at);
+    if (claims) record(ticket, 'claimed', input.author, { assignee: input.author, by: 'reply' });
+    if (status !== before.status) record(ticket, 'status', input.author, { from: before.status, to: status, reason: 'agent replied' });
+  }
+  const message = (await insertMessage(tx, {
+    ticketId: ticket.id,
+    channel: ticket.channel,
+    direction: 'outbound',
+    author: input.author,
+    text: input.text,
+    attachments: input.attachments ?? [],
+    externalId: null,
+    slackTs: input.slackTs ?? null,
+    delivery: 'queued',
+    at,
+  }))!;
+  record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
+  const notice = ctx.channels.get(ticket.channel)?.replyNotice?.(input.text);
+  if (notice) await addSystemMessage(tx, record, ticket, notice, at, { messageId: message.id });
+  await scheduleDelivery(ctx, tx, ticket);
+  return message;
 }
 
 /**
@@ -109,18 +118,23 @@ export async function note(ctx: TicketContext, input: NoteInput): Promise<Messag
   return change(ctx, async (tx, record, at) => {
     const ticket = await lockTicketByNumber(tx, input.ticket);
     if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
-    const message = (await insertMessage(tx, {
-      ticketId: ticket.id,
-      channel: ticket.channel,
-      direction: 'note',
-      author: input.author,
-      text: input.text,
-      attachments: input.attachments ?? [],
-      externalId: null,
-      slackTs: input.slackTs ?? null,
-      at,
-    }))!;
-    record(ticket, 'message', input.author, { messageId: message.id, direction: 'note' });
-    return message;
+    return storeNote(tx, record, at, ticket, input);
   });
+}
+
+/** The note's writes, inside a change. */
+export async function storeNote(tx: Tx, record: RecordEvent, at: Date, ticket: Ticket, input: Omit<NoteInput, 'ticket'>): Promise<Message> {
+  const message = (await insertMessage(tx, {
+    ticketId: ticket.id,
+    channel: ticket.channel,
+    direction: 'note',
+    author: input.author,
+    text: input.text,
+    attachments: input.attachments ?? [],
+    externalId: null,
+    slackTs: input.slackTs ?? null,
+    at,
+  }))!;
+  record(ticket, 'message', input.author, { messageId: message.id, direction: 'note' });
+  return message;
 }

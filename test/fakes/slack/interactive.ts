@@ -95,6 +95,22 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
     };
   }
   const channel = channelOrThrow(ws, input.channel ?? '');
+  const ephemeral = ws.ephemerals.find((e) => e.channel === channel.id && e.ts === input.ts && e.user === input.user);
+  if (ephemeral) {
+    // An ephemeral message is the clicker's alone: Slack sends no `message` for it, only its
+    // container (is_ephemeral), and its response_url can replace or delete it.
+    // https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+    const found = findElement(ephemeral.blocks ?? [], input.actionId);
+    if (!found) throw new Error(`slack emulator: ephemeral ${ephemeral.ts} has no element ${input.actionId}`);
+    return {
+      ...common,
+      container: { type: 'message', message_ts: ephemeral.ts, channel_id: channel.id, is_ephemeral: true, ...(ephemeral.thread_ts ? { thread_ts: ephemeral.thread_ts } : {}) },
+      trigger_id: issueTrigger(ws, input.user, channel.id),
+      channel: { id: channel.id, name: channel.imUser ? 'directmessage' : channel.name },
+      response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: channel.id, messageTs: ephemeral.ts, ephemeral: true }),
+      actions: [actionEntry(found, input.value, actionTs)],
+    };
+  }
   const message = findMessage(ws, channel.id, input.ts ?? '');
   if (!message) throw new Error(`slack emulator: no message ${input.ts} in ${channel.id}`);
   const found = findElement(message.blocks, input.actionId);

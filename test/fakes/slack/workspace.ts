@@ -40,6 +40,8 @@ export interface ResponseUrlGrant {
   channel: string;
   /** For block_actions: the message holding the clicked element (replace_original targets it). */
   messageTs?: string;
+  /** The clicked element was on an ephemeral message (the person's alone). */
+  ephemeral?: boolean;
   expiresAt: number;
   uses: number;
 }
