@@ -1,4 +1,4 @@
-import { App, type BlockAction, type BlockElementAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import { App, type BlockAction, type BlockElementAction, type ButtonAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -10,6 +10,7 @@ import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
 import { runTicketCommand, type CommandAnswer } from './commands.ts';
 import { listenForHeldChoices } from './held-actions.ts';
+import { HOME_ACTIONS, publishHome } from './home.ts';
 import { errorLine } from './responder.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -116,6 +117,18 @@ export function createBoltApp(deps: BoltDeps): App {
   });
 
   listenForHeldChoices(app, { tickets, logger });
+
+  // The App Home's duty toggle: the same change as `/ticket duty on|off`, then the Home again.
+  app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.duty, async ({ ack, body, action, client }) => {
+    await ack();
+    if (action.value !== 'on' && action.value !== 'off') return;
+    try {
+      await tickets.setDuty(body.user.id, action.value === 'on');
+      await publishHome({ sql: deps.sql, tickets, client, clock: deps.clock }, body.user.id);
+    } catch (error) {
+      errorLine(error, logger, { action: HOME_ACTIONS.duty });
+    }
+  });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');

@@ -17,9 +17,36 @@ export interface HomeLists {
   breaching: Ticket[];
   /** Customer name per ticket id. */
   labels: Map<number, string>;
+  /** Whether the agent is on duty (auto-assignment gives them tickets). */
+  onDuty: boolean;
 }
 
-/** The agent's App Home: their tickets, the unassigned ones (oldest waiting first), and what is breaching soon. */
+/** The App Home's own controls. */
+export const HOME_ACTIONS = {
+  /** On or off duty: the button's value is what it sets (`on`, `off`). */
+  duty: 'home.duty',
+} as const;
+
+/** The duty line and its toggle: the same as `/ticket duty on|off`. */
+function dutyBlock(onDuty: boolean): types.KnownBlock {
+  return {
+    type: 'section',
+    block_id: 'duty',
+    text: {
+      type: 'mrkdwn',
+      text: onDuty ? ':large_green_circle: You are *on duty*: new tickets of your teams can be assigned to you.' : ':white_circle: You are *off duty*: no new tickets are assigned to you.',
+    },
+    accessory: {
+      type: 'button',
+      action_id: HOME_ACTIONS.duty,
+      text: { type: 'plain_text', text: onDuty ? 'Go off duty' : 'Go on duty' },
+      value: onDuty ? 'off' : 'on',
+      ...(onDuty ? {} : { style: 'primary' as const }),
+    },
+  };
+}
+
+/** The agent's App Home: their duty (with its toggle), their tickets, the unassigned ones (oldest waiting first), and what is breaching soon. */
 export function homeView(user: string, lists: HomeLists): types.HomeView {
   const section = (title: string, tickets: Ticket[], empty: string, withSla = false): types.KnownBlock[] => [
     { type: 'header', text: { type: 'plain_text', text: title } },
@@ -33,6 +60,7 @@ export function homeView(user: string, lists: HomeLists): types.HomeView {
     type: 'home',
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `Your support queue, <@${user}>. Oldest waiting first.` } },
+      dutyBlock(lists.onDuty),
       ...section(`Mine (${lists.mine.length})`, lists.mine, 'Nothing assigned to you.'),
       ...section(`Unassigned (${lists.unassigned.length})`, lists.unassigned, 'Every ticket has an owner.'),
       ...section(`Breaching soon (${lists.breaching.length})`, lists.breaching, 'No SLA is breached or due within the hour.', true),
@@ -51,11 +79,12 @@ export function ticketLine(ticket: Ticket, customer: string | undefined, withSla
 
 /** Reads the agent's lists and publishes their App Home. */
 export async function publishHome(deps: { sql: Sql; tickets: Tickets; client: webApi.WebClient; clock: Clock }, user: string): Promise<void> {
-  const [mine, unassigned, breaching] = await Promise.all([
+  const [mine, unassigned, breaching, onDuty] = await Promise.all([
     deps.tickets.list({ assignee: user }),
     deps.tickets.list({ assignee: null }),
     slaWatchList(deps.sql, new Date(deps.clock.now() + BREACHING_SOON_MS)),
+    deps.tickets.isOnDuty(user),
   ]);
   const labels = await contactNames(deps.sql, [...mine, ...unassigned, ...breaching].map((t) => t.id));
-  await deps.client.views.publish({ user_id: user, view: homeView(user, { mine, unassigned, breaching, labels }) });
+  await deps.client.views.publish({ user_id: user, view: homeView(user, { mine, unassigned, breaching, labels, onDuty }) });
 }

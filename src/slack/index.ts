@@ -1,6 +1,7 @@
 import { QUEUES } from '../jobs/index.ts';
 import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
+import { slackAvailability } from './availability.ts';
 import { createBoltApp } from './bolt.ts';
 import { postWeeklyDigest } from './digest.ts';
 import { createDispatch } from './dispatch.ts';
@@ -44,6 +45,8 @@ export const slackModule: ModuleFactory = (deps) => {
   const { tickets, jobs, clock } = deps;
   const sql = deps.database.sql;
   const client = createWebClient(config, logger, deps.fetch);
+  // Slack's presence and Do Not Disturb count for auto-assignment, beside the duty flag.
+  tickets.useAvailability(slackAvailability({ client, clock, logger }));
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
   const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });

@@ -1,14 +1,16 @@
-import type { Tx } from '../db/index.ts';
+import type { Db, Tx } from '../db/index.ts';
+import type { AgentAvailability } from './context.ts';
 import type { Team } from './routing.ts';
 
 /**
  * Auto-assignment within a team (switchboard.yml `assignment`): round-robin takes the next
  * member after the last one given a ticket, least-loaded the member with the fewest open
- * tickets; either way only members on duty and under the team's capacity. Runs inside the
+ * tickets; either way only members on duty, not `away` (Slack presence, Do Not Disturb) and
+ * under the team's capacity. Runs inside the
  * transaction that needs an agent, under the team's row lock, so two tickets at once never
  * both see the same agent as the next one or as under capacity.
  */
-export async function pickAgent(tx: Tx, team: Team): Promise<string | undefined> {
+export async function pickAgent(tx: Tx, team: Team, away: ReadonlySet<string> = new Set()): Promise<string | undefined> {
   if (team.assignment.strategy === 'off' || team.members.length === 0) return undefined;
   await tx`insert into team_assignment (team) values (${team.name}) on conflict (team) do nothing`;
   const [state] = await tx<{ lastAgent: string | null }[]>`select last_agent from team_assignment where team = ${team.name} for update`;
@@ -20,7 +22,7 @@ export async function pickAgent(tx: Tx, team: Team): Promise<string | undefined>
         on l.assignee = m.agent
     order by m.position`;
   const capacity = team.assignment.capacity ?? Number.POSITIVE_INFINITY;
-  const eligible = loads.filter((l) => l.onDuty && l.open < capacity);
+  const eligible = loads.filter((l) => l.onDuty && !away.has(l.agent) && l.open < capacity);
   if (eligible.length === 0) return undefined;
   let chosen: string;
   if (team.assignment.strategy === 'least-loaded') {
@@ -31,6 +33,12 @@ export async function pickAgent(tx: Tx, team: Team): Promise<string | undefined>
   }
   await tx`update team_assignment set last_agent = ${chosen}, updated_at = now() where team = ${team.name}`;
   return chosen;
+}
+
+/** The team's members who are not around (presence, Do Not Disturb); nobody is asked when the team does not auto-assign. */
+export async function awayMembers(availability: AgentAvailability | undefined, team: Team): Promise<ReadonlySet<string>> {
+  if (!availability || team.assignment.strategy === 'off' || team.members.length === 0) return new Set();
+  return availability(team.members);
 }
 
 /** The first of `candidates` after `last` in the members' order, wrapping round. */
@@ -53,7 +61,7 @@ export async function setDuty(tx: Tx, agent: string, onDuty: boolean, at: Date):
 }
 
 /** Whether an agent is on duty (never set: yes). */
-export async function isOnDuty(tx: Tx, agent: string): Promise<boolean> {
-  const [row] = await tx<{ onDuty: boolean }[]>`select on_duty from agent_duty where agent = ${agent}`;
+export async function isOnDuty(db: Db, agent: string): Promise<boolean> {
+  const [row] = await db<{ onDuty: boolean }[]>`select on_duty from agent_duty where agent = ${agent}`;
   return row?.onDuty ?? true;
 }

@@ -48,9 +48,17 @@ export interface TicketContext {
   insideBusinessHours?: (at: Date) => boolean;
   /** What Switchboard says to customers by itself (switchboard.yml `customer:`); nothing without. */
   customer?: CustomerReplies;
+  /**
+   * Which of these agents are not around right now (Slack presence away, Do Not Disturb),
+   * for auto-assignment to pass over; everyone counts as around without it.
+   */
+  availability?: AgentAvailability;
   /** Counters told about what happened once it is committed (`/metrics`); none without. */
   metrics?: TicketMetrics;
 }
+
+/** Answers with the agents among `agents` who are not available; never throws (unknown: available). */
+export type AgentAvailability = (agents: readonly string[]) => Promise<ReadonlySet<string>>;
 
 /** What the core tells the metrics, after commit, so a rolled-back change counts nothing. */
 export interface TicketMetrics {

@@ -2,7 +2,8 @@ import type { InboundChoice, InboundDeletion, InboundEdit, InboundMessage, Inbou
 import { contactOfTicket, contactView, updateContact, type ContactPatch } from './contacts.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import * as actions from './actions.ts';
-import type { TicketContext, TicketObserver } from './context.ts';
+import type { AgentAvailability, TicketContext, TicketObserver } from './context.ts';
+import { isOnDuty } from './assignment.ts';
 import { findSurveyed } from './automatic-sql.ts';
 import { choose, rateByLink } from './csat.ts';
 import { deliverTicket } from './delivery.ts';
@@ -16,7 +17,7 @@ import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
 import type { Actor } from './types.ts';
 
-export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
+export { DEFAULT_DELIVERY, change, type AgentAvailability, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
@@ -36,6 +37,12 @@ export function createTickets(ctx: TicketContext) {
     observe(observer: TicketObserver): void {
       ctx.observers.push(observer);
     },
+    /** Tells auto-assignment who is not around (Slack presence, Do Not Disturb). */
+    useAvailability(availability: AgentAvailability): void {
+      ctx.availability = availability;
+    },
+    /** Whether an agent is on duty (never set: yes). */
+    isOnDuty: (agent: string) => isOnDuty(ctx.sql, agent),
     ingest: (inbound: InboundMessage) => ingest(ctx, inbound),
     recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
     /** A customer's edit or deletion of a message they sent. */

@@ -7,7 +7,7 @@ import { contactAttributes, findIdentity, insertContactWithIdentity, lockSender,
 import { answerAutomatically } from './automatic-answers.ts';
 import { acknowledge } from './automatic.ts';
 import { normaliseLanguage } from '../shared/language.ts';
-import { pickAgent } from './assignment.ts';
+import { awayMembers, pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
@@ -108,7 +108,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found ? identity.contactId : undefined, subject, at });
         // A rule's assignee, else the team's turn (round-robin, least-loaded), else nobody.
         const team = ctx.routing?.teams.find((t) => t.name === routed.team);
-        const assignee = routed.assignee ?? (team ? await pickAgent(tx, team) : undefined);
+        const assignee = routed.assignee ?? (team ? await pickAgent(tx, team, await awayMembers(ctx.availability, team)) : undefined);
         const assignedBy = routed.assignee ? `rule ${routed.rules.at(-1)}` : assignee ? team!.assignment.strategy : undefined;
         ticket = await insertTicket(tx, {
           contactId: identity.contactId,

@@ -12,8 +12,9 @@ describe('slack-manifest.yml', () => {
   it('asks for the scope of every Web API call Switchboard makes', () => {
     // chat.postMessage/update/postEphemeral/getPermalink, username; conversations' message
     // events; files.getUploadURLExternal/completeUploadExternal and url_private; reactions.add;
-    // users.info (agents' names); the slash command. https://docs.slack.dev/reference/scopes
-    expect(listed('bot').sort()).toEqual(['channels:history', 'chat:write', 'chat:write.customize', 'commands', 'files:read', 'files:write', 'groups:history', 'reactions:write', 'users:read']);
+    // users.info (agents' names) and users.getPresence; dnd.info; the slash command.
+    // https://docs.slack.dev/reference/scopes
+    expect(listed('bot').sort()).toEqual(['channels:history', 'chat:write', 'chat:write.customize', 'commands', 'dnd:read', 'files:read', 'files:write', 'groups:history', 'reactions:write', 'users:read']);
   });
 
   it('subscribes to the events Switchboard handles', () => {

@@ -86,6 +86,19 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     /** Every call of `method` fails for `ms`. */
     failFor: (method: string, ms: number, kind: FaultKind = 503) => faults.failFor(method, ms, kind),
     clearFaults: () => faults.clear(),
+    /** The bot token's scopes from now on (a reinstall with fewer or more). */
+    setScopes: (scopes: string[]) => {
+      ws.scopes = new Set(scopes);
+    },
+    /** `user` goes away (or comes back: 'active'), as users.getPresence reports it. */
+    setPresence: (user: string, presence: 'active' | 'away') => {
+      ws.presence.set(user, { ...ws.presence.get(user), presence });
+    },
+    /** `user`'s Do Not Disturb window (Unix seconds), as dnd.info reports it; null: none. */
+    setDnd: (user: string, dnd: { startTs: number; endTs: number } | null) => {
+      const current = ws.presence.get(user) ?? { presence: 'active' as const };
+      ws.presence.set(user, { presence: current.presence, ...(dnd ? { dnd: { enabled: true, ...dnd } } : {}) });
+    },
     setLatency: (ms: number) => {
       delayMs = ms;
     },

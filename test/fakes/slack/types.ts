@@ -50,6 +50,8 @@ export interface SlackEmulatorOptions {
   latencyMs?: number;
   /** How long a trigger_id stays usable for views.open. Slack: 3 seconds. */
   triggerTtlMs?: number;
+  /** The bot token's scopes. Default: every scope slack-manifest.yml asks for. */
+  scopes?: string[];
 }
 
 export interface Channel {

@@ -88,6 +88,8 @@ function answerCall(deps: WebApiDeps, method: string, parsed: Awaited<ReturnType
   if ('error' in parsed) return fail(parsed.error);
   const authError = checkToken(spec.token, token, ws.tokens);
   if (authError) return fail(authError);
+  // https://docs.slack.dev/reference/methods — "missing_scope: The token used is not granted the specific scope permissions required".
+  if (spec.scope && !ws.scopes.has(spec.scope)) return fail('missing_scope', { needed: spec.scope, provided: [...ws.scopes].join(',') });
   const channel = resolveChannel(ws, str(args, 'channel'))?.id ?? str(args, 'channel');
   const limited = deps.limiter.take(method, channel);
   if (limited) {

@@ -46,6 +46,26 @@ export interface ResponseUrlGrant {
   uses: number;
 }
 
+export interface UserPresence {
+  presence: 'active' | 'away';
+  /** Their Do Not Disturb schedule: the current or next window, in Unix seconds. */
+  dnd?: { enabled: boolean; startTs: number; endTs: number };
+}
+
+/** Every bot scope slack-manifest.yml asks for: the default grant. */
+export const DEFAULT_SCOPES = [
+  'channels:history',
+  'chat:write',
+  'chat:write.customize',
+  'commands',
+  'dnd:read',
+  'files:read',
+  'files:write',
+  'groups:history',
+  'reactions:write',
+  'users:read',
+];
+
 export interface Workspace {
   team: { id: string; domain: string; name: string };
   app: { id: string; botUserId: string; botId: string; name: string };
@@ -62,6 +82,10 @@ export interface Workspace {
   responseUrls: Map<string, ResponseUrlGrant>;
   socketTickets: Map<string, number>;
   triggerTtlMs: number;
+  /** The bot token's scopes: a method needing another answers `missing_scope`. */
+  scopes: Set<string>;
+  /** Presence and Do Not Disturb per user; absent: active, no DND. */
+  presence: Map<string, UserPresence>;
   nextTs: () => string;
   /** Called for every message the app's bot posts (Slack sends those as events too). */
   onBotMessage?: (channel: Channel, message: SlackMessage) => void;
@@ -106,6 +130,8 @@ export function createWorkspace(options: SlackEmulatorOptions): Workspace {
     responseUrls: new Map(),
     socketTickets: new Map(),
     triggerTtlMs: options.triggerTtlMs ?? 3000,
+    scopes: new Set(options.scopes ?? DEFAULT_SCOPES),
+    presence: new Map(),
     nextTs: createTsClock(),
   };
   for (const channel of options.channels ?? DEFAULT_CHANNELS) addChannel(ws, channel, created);

@@ -8,6 +8,7 @@ import type { Json } from '../types.ts';
 import * as chat from './chat.ts';
 import { appsConnectionsOpen, authTest, conversationsInfo, usersInfo } from './directory.ts';
 import { completeUploadExternal, filesInfo, getUploadURLExternal, type UploadTokens } from './files.ts';
+import { dndInfo, usersGetPresence } from './presence.ts';
 import * as reactions from './reactions.ts';
 import * as views from './views.ts';
 
@@ -23,6 +24,8 @@ export interface MethodEnv {
 export interface Method {
   /** Bot token (xoxb-) or app-level token (xapp-, Socket Mode only). */
   token: 'bot' | 'app';
+  /** The scope the token needs; without it the call answers `missing_scope`. */
+  scope?: string;
   run(env: MethodEnv, args: Json): Answer;
 }
 
@@ -38,7 +41,9 @@ export const METHODS: Record<string, Method> = {
   'views.open': { token: 'bot', run: (e, a) => views.open(e.ws, a) },
   'views.update': { token: 'bot', run: (e, a) => views.update(e.ws, a) },
   'views.publish': { token: 'bot', run: (e, a) => views.publish(e.ws, a) },
-  'users.info': { token: 'bot', run: (e, a) => usersInfo(e.ws, a) },
+  'users.info': { token: 'bot', scope: 'users:read', run: (e, a) => usersInfo(e.ws, a) },
+  'users.getPresence': { token: 'bot', scope: 'users:read', run: (e, a) => usersGetPresence(e.ws, a) },
+  'dnd.info': { token: 'bot', scope: 'dnd:read', run: (e, a) => dndInfo(e.ws, a) },
   'conversations.info': { token: 'bot', run: (e, a) => conversationsInfo(e.ws, a) },
   'files.getUploadURLExternal': { token: 'bot', run: (e, a) => getUploadURLExternal(e.ws, a, e.base, e.uploads) },
   'files.completeUploadExternal': { token: 'bot', run: (e, a) => completeUploadExternal(e.ws, a, e.base) },
