@@ -1,6 +1,7 @@
 import { App, type BlockAction, type BlockElementAction, type ButtonAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
+import { ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Reports } from '../reports/index.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -9,6 +10,7 @@ import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
 import { runTicketCommand, type CommandAnswer } from './commands.ts';
+import { contactModal, CONTACT_VIEW, readContactForm, readContactMetadata } from './contact-modal.ts';
 import { listenForHeldChoices } from './held-actions.ts';
 import { HOME_ACTIONS, publishHome } from './home.ts';
 import { errorLine } from './responder.ts';
@@ -102,6 +104,40 @@ export function createBoltApp(deps: BoltDeps): App {
       await client.views.open({ trigger_id: body.trigger_id, view: escalateModal(number) });
     } catch (error) {
       await tell(respond, errorLine(error, logger, { action: 'escalate', ticket: number }), logger);
+    }
+  });
+
+  // The contact's tags and custom fields in a modal, opened at once with the click's trigger_id.
+  app.action<BlockAction>(CARD_ACTIONS.contact, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const number = ticketOfBlockId(action.block_id);
+    if (number === undefined) return;
+    try {
+      const contact = await tickets.contact(await tickets.contactOfTicket(number));
+      await client.views.open({ trigger_id: body.trigger_id, view: contactModal(number, contact) });
+    } catch (error) {
+      await tell(respond, errorLine(error, logger, { action: 'contact', ticket: number }), logger);
+    }
+  });
+
+  app.view(CONTACT_VIEW, async ({ ack, body, view }) => {
+    const metadata = readContactMetadata(view.private_metadata);
+    if (!metadata) {
+      await ack();
+      return;
+    }
+    const values = view.state.values;
+    try {
+      const form = readContactForm(values.tags?.tags?.value, values.custom?.custom?.value, await tickets.contact(metadata.contactId));
+      if (!form.ok) {
+        await ack({ response_action: 'errors', errors: form.errors });
+        return;
+      }
+      await tickets.updateContact(metadata.contactId, form.patch, body.user.id);
+      await ack();
+    } catch (error) {
+      const field = error instanceof ValidationError && error.field === 'custom' ? 'custom' : 'tags';
+      await ack({ response_action: 'errors', errors: { [field]: errorLine(error, logger, { view: CONTACT_VIEW, ticket: metadata.number }) } });
     }
   });
 

@@ -36,6 +36,8 @@ export const CARD_ACTIONS = {
   priority: 'ticket.priority',
   assign: 'ticket.assign',
   team: 'ticket.team',
+  /** Opens the contact's modal: its tags and custom fields. */
+  contact: 'ticket.contact',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
 } as const;
@@ -201,6 +203,7 @@ function cardActions(ticket: CardInput['ticket'], teams: readonly string[]): typ
       ...(ticket.team && teams.includes(ticket.team) ? { initial_option: team(ticket.team) } : {}),
     });
   }
+  elements.push(button(CARD_ACTIONS.contact, 'Contact…'));
   return elements;
 }
 

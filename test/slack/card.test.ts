@@ -42,7 +42,7 @@ describe('the ticket card', () => {
   });
 
   it('offers Claim, Escalate, Resolve, a priority menu and an assignee picker on a new ticket', () => {
-    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.priority, CARD_ACTIONS.assign]);
+    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.priority, CARD_ACTIONS.assign, CARD_ACTIONS.contact]);
     const actions = ticketCard(base).blocks.at(-1) as { block_id: string };
     expect(ticketOfBlockId(actions.block_id)).toBe(42);
   });

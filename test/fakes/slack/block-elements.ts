@@ -52,7 +52,9 @@ export function actionEntry(found: FoundElement, value: string | undefined, acti
 /** The `state.values[block_id][action_id]` entry for an input holding `value`. */
 export function stateEntry(element: Json, value: string | string[] | undefined): Json {
   if (element.type === 'plain_text_input' || element.type === 'number_input' || element.type === 'email_text_input' || element.type === 'url_text_input') {
-    return { type: element.type, value: value ?? null };
+    // Untouched, a field submits its initial_value; emptied, null.
+    if (value === undefined) return { type: element.type, value: typeof element.initial_value === 'string' ? element.initial_value : null };
+    return { type: element.type, value: value === '' ? null : value };
   }
   return { type: element.type, ...selection(element, value) };
 }
