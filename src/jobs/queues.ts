@@ -57,6 +57,19 @@ export function deliveryQueueThrough(channel: string): `outbound.deliver-through
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof deliveryQueueThrough>;
 
+/**
+ * A one-off job at a deadline (a reopen window's end, a held reply's timeout) whose handler
+ * re-reads the state and does a short transaction: a failure is our own, retried with backoff.
+ */
+const DEADLINE_JOB: Omit<Queue, 'name'> = {
+  policy: 'standard',
+  retryLimit: 20,
+  retryDelay: 5,
+  retryBackoff: true,
+  retryDelayMax: 600,
+  expireInSeconds: 60,
+};
+
 export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Queue, 'name'>> = {
   [QUEUES.deliver]: {
     policy: 'stately',
@@ -117,22 +130,8 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryDelayMax: 1800,
     expireInSeconds: 300,
   },
-  [QUEUES.heldReplyTimeout]: {
-    policy: 'standard',
-    retryLimit: 20,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 600,
-    expireInSeconds: 60,
-  },
-  [QUEUES.autoClose]: {
-    policy: 'standard',
-    retryLimit: 20,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 600,
-    expireInSeconds: 60,
-  },
+  [QUEUES.heldReplyTimeout]: DEADLINE_JOB,
+  [QUEUES.autoClose]: DEADLINE_JOB,
   [QUEUES.slaTimer]: {
     policy: 'standard',
     // Its own table: every open ticket keeps a waiting timer here (100,000 and more), rewritten
