@@ -1,6 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { HeldDecision, HeldReply } from '../tickets/index.ts';
-import { TIMEOUT_ACTOR } from '../tickets/index.ts';
+import { TIMEOUT_ACTOR, type HeldDecision, type HeldReply } from '../tickets/index.ts';
 
 /** The buttons under a held reply's question; each carries the held reply's id as its value. */
 export const HELD_ACTIONS = {
@@ -38,11 +37,8 @@ export function heldQuestion(held: Pick<HeldReply, 'id' | 'number' | 'reason' | 
 export function heldOutcomeLine(decision: HeldDecision): string {
   const { held, outcome } = decision;
   const n = `#${held.number}`;
-  return outcome === 'sent'
-      ? `:outbox_tray: Sent to the customer of ${n}.`
-      : outcome === 'note'
-        ? held.decidedBy === TIMEOUT_ACTOR
-          ? `:memo: Not answered within 10 minutes: your reply was kept as an internal note on ${n}; the customer did not get it.`
-          : `:memo: Kept as an internal note on ${n}; the customer does not see it.`
-        : `:wastebasket: Discarded: your reply to ${n} was not sent and not kept.`;
+  if (outcome === 'sent') return `:outbox_tray: Sent to the customer of ${n}.`;
+  if (outcome === 'discarded') return `:wastebasket: Discarded: your reply to ${n} was not sent and not kept.`;
+  if (held.decidedBy === TIMEOUT_ACTOR) return `:memo: Not answered within 10 minutes: your reply was kept as an internal note on ${n}; the customer did not get it.`;
+  return `:memo: Kept as an internal note on ${n}; the customer does not see it.`;
 }
