@@ -181,6 +181,20 @@ describe('collision warnings', () => {
     expect(deliveredTo(number)).toEqual([]);
   });
 
+  it('has the timeout job itself keep the reply as a note once it falls due', async () => {
+    const { number, ts } = await heldOnAdasTicket('timeout-job@example.com', 'Waiting on the warehouse');
+    const [held] = await heldOf(number);
+    clock.advance(10 * 60_000);
+    // Ten minutes of wall time are not waited out: the job is brought forward to now.
+    await desk.app.db.sql`update pgboss.job set start_after = now() where name = 'ticket.held-reply-timeout' and (data->>'heldId')::int = ${held!.id}`;
+    await expect.poll(async () => (await heldOf(number))[0], { timeout: 15_000 }).toMatchObject({ outcome: 'note', decidedBy: 'timeout' });
+    expect((await messagesOf(number)).map((m) => [m.direction, m.slackTs])).toEqual([
+      ['inbound', null],
+      ['note', ts],
+    ]);
+    expect(deliveredTo(number)).toEqual([]);
+  });
+
   it('lets the first of a button press and the timeout win, never both', async () => {
     const { number, question } = await heldOnAdasTicket('race@example.com', 'Racing');
     const [held] = await heldOf(number);
