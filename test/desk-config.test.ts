@@ -41,7 +41,7 @@ rules:
       'switchboard.yml: teams[1].name: must be a short name: lower-case letters, digits, - and _',
       "switchboard.yml: teams[1].channel: not a Slack channel id (like C0123456789: the channel's details, at the bottom)",
       "switchboard.yml: teams[1].members[0]: not a Slack user id (like U0123456789: a profile's ⋮ menu → Copy member ID)",
-      'switchboard.yml: teams[2]: unknown field colour (known: name, channel, members, usergroup, skills, default, assignment)',
+      'switchboard.yml: teams[2]: unknown field colour (known: name, channel, members, usergroup, skills, default, assignment, businessHours, sla)',
       'switchboard.yml: rules[0].when.regex: not a valid regular expression: "(unclosed"',
       'switchboard.yml: rules[1].then: says nothing to do: set team, priority, tags, assignee or stop',
       'switchboard.yml: teams[2].name: another team is already named support',
