@@ -50,7 +50,7 @@ const slaSchema = strict({
     .record(
       z.string().regex(TAG, { error: 'not a tag: letters, digits and _ . : - (up to 64)' }),
       targetsSchema,
-      { error: 'must be a mapping of tag: targets by priority' },
+      { error: (issue) => (issue.code === 'invalid_key' ? 'not a tag: letters, digits and _ . : - (up to 64)' : 'must be a mapping of tag: targets by priority') },
     )
     .default({}),
 });
