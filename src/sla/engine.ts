@@ -55,7 +55,7 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
       return alertKey(ticket.id, metric, Number(cycle), kind as SlaAlert['kind']);
     }),
   );
-  const due = alertsDue(state, now).filter((alert) => !recorded.has(alert.key));
+  const due = alertsDue(state, now).filter((alert) => !recorded.has(alert.key) && !judgedBefore(state, alert, ticket.rescopedAt));
   let raised: SlaAlert[] = [];
   if (record && due.length > 0) {
     raised = await raise(tx, ticket, state, due, now, record);
@@ -74,6 +74,17 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   // evaluation has used up the job it runs in, so any moment still owed gets a new one.
   if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
   return { timerAt, raised };
+}
+
+/**
+ * True when the alert's cycle ended before the ticket moved team or its contact changed: it was
+ * judged (and its alerts recorded) under the targets in force then, and today's targets, which
+ * the state measures every cycle by, must not make a reply met in time late after the fact.
+ */
+function judgedBefore(state: SlaState, alert: SlaAlert, rescopedAt: Date | null): boolean {
+  if (rescopedAt === null) return false;
+  const cycle = state.cycles.find((c) => c.metric === alert.metric && c.cycle === alert.cycle);
+  return cycle?.endedAt != null && cycle.endedAt <= rescopedAt;
 }
 
 /** Records `due` by key and, for those recorded now (not by another instance), their effects. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/shared/clock.ts';
 import { TEST_API_TOKEN } from '../helpers/switchboard.ts';
-import { slashTicket, startSlackDesk, type SlackDesk } from '../slack/helpers.ts';
+import { ADA, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
 
 const BILLING = 'C0BILLING01';
 // A Monday, 09:00 UTC.
@@ -24,7 +24,7 @@ beforeAll(async () => {
     file,
     `teams:
   - name: support
-    channel: C0TRIAGE01
+    channel: ${TRIAGE}
     default: true
   - name: billing
     channel: ${BILLING}
@@ -108,6 +108,25 @@ describe('SLA targets per contact tag', () => {
     await expect.poll(async () => (await dueTimes(number)).firstReply, { timeout: 10_000 }).toBe('2026-06-01T09:20:00.000Z');
     await tagContact(number, []);
     await expect.poll(async () => (await dueTimes(number)).firstReply, { timeout: 10_000 }).toBe('2026-06-01T13:00:00.000Z');
+  });
+});
+
+describe('a contact tagged after a target was met', () => {
+  it('keeps the reply met in time: no late breach under the VIP target', async () => {
+    clock.set(new Date('2026-06-01T09:00:00Z'));
+    const number = await desk.write('met@example.com', 'hello');
+    clock.set(new Date('2026-06-01T09:30:00Z'));
+    const { event } = desk.slack.userPosts({ user: ADA, channel: TRIAGE, thread_ts: await desk.cardTs(number), text: 'Hello, looking into it' });
+    expect((await desk.slack.http.event(desk.eventsUrl, event)).status).toBe(200);
+    await expect.poll(async () => Object.keys(await dueTimes(number)), { timeout: 15_000 }).not.toContain('firstReply');
+
+    // The VIP first reply (20m) is shorter than the 30m the reply took.
+    await tagContact(number, ['vip']);
+    const [timer] = await desk.app.db.sql<{ timerAt: Date }[]>`select s.timer_at from sla_tickets s join tickets t on t.id = s.ticket_id where t.number = ${number}`;
+    expect(timer!.timerAt.getTime()).toBeGreaterThan(clock.now());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const breaches = await desk.app.db.sql`select 1 from events e join tickets t on t.id = e.ticket_id where t.number = ${number} and e.kind = 'sla-breach'`;
+    expect(breaches).toHaveLength(0);
   });
 });
 
