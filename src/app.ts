@@ -146,10 +146,13 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const metrics = createMetrics({ sql: database.sql, jobs, logger, token: config.reports.metricsToken });
     // Known once listening; dashboard links use PUBLIC_BASE_URL when it is set.
     let listeningUrl = '';
+    // The policy of each ticket's team and contact tags, for reports and the acknowledgement.
+    const scoped = isUnscoped(config.slaScopes) ? {} : { scoped: scopedPolicies(config.sla, config.slaScopes) };
     const reports = await createReports({
       sql: database.sql,
       clock,
       policy: config.sla,
+      ...scoped,
       config: config.reports,
       teams: config.routing.teams.map((t) => t.name),
       baseUrl: () => config.publicBaseUrl ?? listeningUrl,
@@ -161,7 +164,6 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     // What customers hear from Switchboard itself (switchboard.yml `customer:`), with the survey
     // links email customers rate by, signed with a key of the same install-wide secret.
     const surveyLinks = config.publicBaseUrl ? csatLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:csat-links')) : undefined;
-    const scoped = isUnscoped(config.slaScopes) ? {} : { scoped: scopedPolicies(config.sla, config.slaScopes) };
     const voice = config.customer ? customerVoice({ settings: config.customer, policy: config.sla, calendar, ...scoped, ...(surveyLinks ? { links: surveyLinks } : {}) }) : undefined;
     const tickets = createTickets({
       sql: database.sql,

@@ -166,4 +166,17 @@ describe('SLA targets and business hours per team', () => {
       totalResolution: '2026-06-22T17:00:00.000Z',
     });
   });
+
+  it("reports judge a team's reply by the team's target and hours, as the engine did", async () => {
+    // Monday 18:00, billing closed: a reply at 23:00 took none of billing's hours, though five
+    // calendar hours (past the desk's 4h).
+    clock.set(new Date('2026-06-01T18:00:00Z'));
+    const number = await desk.write('night-payer@example.com', 'my invoice again');
+    clock.set(new Date('2026-06-01T23:00:00Z'));
+    const { event } = desk.slack.userPosts({ user: ADA, channel: BILLING, thread_ts: await desk.cardTs(number), text: 'Sorted, see you tomorrow' });
+    expect((await desk.slack.http.event(desk.eventsUrl, event)).status).toBe(200);
+    await expect.poll(async () => Object.keys(await dueTimes(number)), { timeout: 15_000 }).not.toContain('firstReply');
+    const summary = await desk.app.reports.summary({ from: new Date('2026-06-01T00:00:00Z'), to: new Date('2026-06-02T00:00:00Z') }, { team: 'billing' });
+    expect(summary.sla.targets.find((t) => t.metric === 'firstReply')).toEqual({ metric: 'firstReply', met: 1, breached: 0, breachedLate: 0, attainment: 1 });
+  });
 });
