@@ -10,7 +10,8 @@ import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { EnvReader } from '../shared/env.ts';
 import { businessHoursSchema, ladderSchema, mention, quote, targetsSchema, type TargetsInput } from './policy-schema.ts';
 import type { SlaScopes } from './scopes.ts';
-import { METRICS, PRIORITIES, type BusinessHours, type Priority, type SlaPolicy, type Targets } from './types.ts';
+import { layerTargets } from './targets.ts';
+import { METRICS, type BusinessHours, type Priority, type SlaPolicy, type Targets } from './types.ts';
 
 const targets = (spec: Partial<Record<(typeof METRICS)[number], string>>): Targets =>
   Object.fromEntries(Object.entries(spec).map(([metric, text]) => [metric, parseDuration(text)]));
@@ -76,25 +77,6 @@ function describe(issue: z.core.$ZodIssue): string {
 // switches a target (or a whole priority) off, so "each target optional per priority" holds.
 function mergeTargets(input: TargetsInput | undefined): Record<Priority, Targets> {
   return layerTargets(DEFAULT_TARGETS, input);
-}
-
-/**
- * `input` over `base`, priority by priority and target by target: a value replaces, `null`
- * switches off (a target, or a whole priority), leaving a target out keeps the base's. The
- * same rule merges SLA_TARGETS over the defaults and a team's or a tag's targets over those.
- */
-export function layerTargets(base: Readonly<Record<Priority, Readonly<Targets>>>, input: TargetsInput | undefined): Record<Priority, Targets> {
-  const merged = {} as Record<Priority, Targets>;
-  for (const priority of PRIORITIES) {
-    const given = input?.[priority];
-    const result: Targets = {};
-    for (const metric of METRICS) {
-      const value = given === null ? null : given?.[metric] === undefined ? base[priority][metric] : given[metric];
-      if (value !== null && value !== undefined) result[metric] = value;
-    }
-    merged[priority] = result;
-  }
-  return merged;
 }
 
 /** `0.75` or `75%`, strictly between 0 and 1. */

@@ -8,7 +8,7 @@
  */
 import { calendarFor, type Calendar } from './calendar.ts';
 import type { TargetsInput } from './policy-schema.ts';
-import { layerTargets } from './policy.ts';
+import { layerTargets } from './targets.ts';
 import type { BusinessHours, SlaPolicy } from './types.ts';
 
 /** One team's own SLA: targets over the desk's, and hours (null: calendar hours; absent: the desk's). */
