@@ -30,6 +30,7 @@ import { addLogContext, createLogger, type Logger } from './log.ts';
 import type { CoreModule, ModuleFactory } from './modules.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { calendarFor, type Calendar } from './sla/calendar.ts';
+import { isUnscoped, scopedPolicies } from './sla/scopes.ts';
 import { slackModule } from './slack/index.ts';
 import { findSlaTargets, slaModule } from './sla/index.ts';
 import { createTickets, DEFAULT_DELIVERY, type DeliveryOptions, type Tickets } from './tickets/index.ts';
@@ -145,10 +146,13 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     const metrics = createMetrics({ sql: database.sql, jobs, logger, token: config.reports.metricsToken });
     // Known once listening; dashboard links use PUBLIC_BASE_URL when it is set.
     let listeningUrl = '';
+    // The policy of each ticket's team and contact tags, for reports and the acknowledgement.
+    const scoped = isUnscoped(config.slaScopes) ? {} : { scoped: scopedPolicies(config.sla, config.slaScopes) };
     const reports = await createReports({
       sql: database.sql,
       clock,
       policy: config.sla,
+      ...scoped,
       config: config.reports,
       teams: config.routing.teams.map((t) => t.name),
       baseUrl: () => config.publicBaseUrl ?? listeningUrl,
@@ -160,7 +164,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     // What customers hear from Switchboard itself (switchboard.yml `customer:`), with the survey
     // links email customers rate by, signed with a key of the same install-wide secret.
     const surveyLinks = config.publicBaseUrl ? csatLinks(config.publicBaseUrl, hmacSha256Hex(apiToken.token, 'switchboard:csat-links')) : undefined;
-    const voice = config.customer ? customerVoice({ settings: config.customer, policy: config.sla, calendar, ...(surveyLinks ? { links: surveyLinks } : {}) }) : undefined;
+    const voice = config.customer ? customerVoice({ settings: config.customer, policy: config.sla, calendar, ...scoped, ...(surveyLinks ? { links: surveyLinks } : {}) }) : undefined;
     const tickets = createTickets({
       sql: database.sql,
       jobs,

@@ -10,6 +10,7 @@ import { EnvReader } from './shared/env.ts';
 import { parseSlackConfig, type SlackSettings } from './slack/config.ts';
 import { parseSlaPolicy } from './sla/policy.ts';
 import type { SlaPolicy } from './sla/types.ts';
+import type { SlaScopes } from './sla/scopes.ts';
 import type { Routing } from './tickets/routing.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface Config {
   readonly channels: readonly ChannelSettingsEntry[];
   /** SLA targets, warning share, business hours and escalation ladder (SLA_* variables). */
   readonly sla: SlaPolicy;
+  /** Teams' own SLA targets and business hours, and contact tags' targets (switchboard.yml). */
+  readonly slaScopes: SlaScopes;
   /** The Slack workspace (SLACK_* variables): on, or off with what it lacks. */
   readonly slack: SlackSettings;
   /** Teams and routing rules (switchboard.yml); without a file, one team: SLACK_TRIAGE_CHANNEL's. */
@@ -72,6 +75,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     reopenWindowMs: reader.duration('REOPEN_WINDOW', DEFAULT_REOPEN_WINDOW_MS),
     channels: deepFreeze(channelSettings(reader)),
     sla: parseSlaPolicy(reader),
+    slaScopes: deepFreeze(desk.sla),
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),

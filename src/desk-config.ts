@@ -11,13 +11,17 @@ import { z } from 'zod';
 import { strictMapping } from './shared/schema.ts';
 import { customerSchema, customerSettings, type CustomerSettings } from './customer/config.ts';
 import type { ConfigProblem } from './errors.ts';
-import { PRIORITIES } from './sla/types.ts';
+import { businessHoursSchema, targetsSchema } from './sla/policy-schema.ts';
+import { NO_SLA_SCOPES, type SlaScopes } from './sla/scopes.ts';
+import { PRIORITIES, type BusinessHours } from './sla/types.ts';
 import { ASSIGNMENT_STRATEGIES, type Routing, type Rule, type Team } from './tickets/routing.ts';
 
 const SLACK_CHANNEL = /^[CG][A-Z0-9]{8,}$/;
 const SLACK_USER = /^[UW][A-Z0-9]{8,}$/;
 const SLACK_USERGROUP = /^S[A-Z0-9]{8,}$/;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+// A contact tag as `/ticket contact` and the contacts API take it (src/tickets/contacts.ts).
+const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_.:-]{0,63}$/u;
 
 const text = (what: string) => z.string({ error: `must be ${what}` }).trim().min(1, { error: `must be ${what}` });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
@@ -34,6 +38,21 @@ const teamSchema = strict({
     strategy: z.enum(ASSIGNMENT_STRATEGIES, { error: `must be one of ${ASSIGNMENT_STRATEGIES.join(', ')}` }),
     capacity: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be at least 1' }).optional(),
   }).optional(),
+  // The team's own SLA, shaped like SLA_BUSINESS_HOURS and SLA_TARGETS; `businessHours: null`
+  // counts calendar hours for a team that works around the clock.
+  businessHours: businessHoursSchema.nullable().optional(),
+  sla: targetsSchema.optional(),
+});
+
+// Targets for contacts with a tag (VIP), shaped like SLA_TARGETS.
+const slaSchema = strict({
+  tags: z
+    .record(
+      z.string().regex(TAG, { error: 'not a tag: letters, digits and _ . : - (up to 64)' }),
+      targetsSchema,
+      { error: (issue) => (issue.code === 'invalid_key' ? 'not a tag: letters, digits and _ . : - (up to 64)' : 'must be a mapping of tag: targets by priority') },
+    )
+    .default({}),
 });
 
 const ruleSchema = strict({
@@ -73,6 +92,7 @@ const fileSchema = strict({
   teams: list(teamSchema).default([]),
   rules: list(ruleSchema).default([]),
   customer: customerSchema.optional(),
+  sla: slaSchema.optional(),
 }).superRefine((file, ctx) => {
   const names = new Set<string>();
   file.teams.forEach((team, i) => {
@@ -101,6 +121,8 @@ export interface DeskConfig {
   routing: Routing;
   /** Undefined without a `customer:` section: Switchboard says nothing by itself. */
   customer: CustomerSettings | undefined;
+  /** Teams' own SLA targets and hours, and contact tags' targets (`sla:`). */
+  sla: SlaScopes;
   problems: ConfigProblem[];
 }
 
@@ -112,7 +134,7 @@ export interface DeskConfig {
 export function loadDeskConfig(file: { path: string; required: boolean }, triageChannel: string | undefined): DeskConfig {
   const empty: Routing = { teams: [], defaultTeam: undefined, rules: [] };
   if (!existsSync(file.path)) {
-    return { routing: withTriage(empty, triageChannel), customer: undefined, problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
+    return { routing: withTriage(empty, triageChannel), customer: undefined, sla: NO_SLA_SCOPES, problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
   }
   const name = path.basename(file.path);
   return parseDeskConfig(readFileSync(file.path, 'utf8'), name, triageChannel);
@@ -126,12 +148,13 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
     return {
       routing: empty,
       customer: undefined,
+      sla: NO_SLA_SCOPES,
       problems: document.errors.map((error) => ({ variable: `${name}${error.linePos ? ` line ${error.linePos[0].line}` : ''}`, message: error.message.split('\n')[0]! })),
     };
   }
   const parsed = fileSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) {
-    return { routing: empty, customer: undefined, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
+    return { routing: empty, customer: undefined, sla: NO_SLA_SCOPES, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
   }
   const teams: Team[] = parsed.data.teams.map((t) => ({
     name: t.name,
@@ -158,8 +181,20 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
   return {
     routing: withTriage({ teams, defaultTeam: marked, rules }, triageChannel),
     customer: parsed.data.customer ? customerSettings(parsed.data.customer) : undefined,
+    sla: slaScopes(parsed.data),
     problems: [],
   };
+}
+
+/** The teams' and tags' own SLA; tags lower-cased, as contacts store them. */
+function slaScopes(file: z.output<typeof fileSchema>): SlaScopes {
+  const teams: SlaScopes['teams'] = Object.fromEntries(
+    file.teams
+      .filter((t) => t.sla !== undefined || t.businessHours !== undefined)
+      .map((t) => [t.name, { ...(t.sla ? { targets: t.sla } : {}), ...(t.businessHours !== undefined ? { businessHours: t.businessHours as BusinessHours | null } : {}) }]),
+  );
+  const tags = Object.entries(file.sla?.tags ?? {}).map(([tag, targets]) => ({ tag: tag.toLowerCase(), targets }));
+  return { teams, tags };
 }
 
 /** Without a default team of the file's, SLACK_TRIAGE_CHANNEL is one: `triage`. */

@@ -4,6 +4,7 @@
  * expected reply time, the status answer, and the survey worded for how the channel answers.
  */
 import type { Calendar } from '../sla/calendar.ts';
+import type { ScopedPolicy, SlaScope } from '../sla/scopes.ts';
 import type { SlaPolicy } from '../sla/types.ts';
 import { csatChoiceValue, type CustomerReplies, type Survey } from '../tickets/index.ts';
 import { languageFallbacks } from '../shared/language.ts';
@@ -21,6 +22,8 @@ export interface CustomerVoiceDeps {
   settings: CustomerSettings;
   policy: SlaPolicy;
   calendar: Calendar;
+  /** The policy of a ticket's team and contact tags (switchboard.yml); without it, `policy` for all. */
+  scoped?: (scope: SlaScope) => ScopedPolicy;
   /** Signed survey links, when PUBLIC_BASE_URL is set; without it, email surveys ask for a reply. */
   links?: CsatLinks;
 }
@@ -37,8 +40,9 @@ export type CustomerVoice = CustomerReplies & { page(ticket: { number: number; s
 
 /** Builds the customer's side of the desk from the `customer:` section and the SLA policy. */
 export function customerVoice(deps: CustomerVoiceDeps): CustomerVoice {
-  const { settings, policy, calendar, links } = deps;
-  const timeZone = policy.businessHours?.timezone ?? 'UTC';
+  const { settings, links } = deps;
+  // The targets and hours the ticket is measured by: its team's and its contact's tags'.
+  const scopedFor = (team: string | null, tags: readonly string[]): ScopedPolicy => deps.scoped?.({ team, tags }) ?? deps;
 
   const partOf = <P extends PartName>(part: P) => settings[part] as PartSettings<P> | undefined;
   const on = (part: PartName, channel: string) => partOf(part) !== undefined && partOf(part)!.channels[channel] !== 'off';
@@ -49,10 +53,12 @@ export function customerVoice(deps: CustomerVoiceDeps): CustomerVoice {
   const text = <P extends PartName>(part: P, key: TemplateKey<P>, from: TemplateSources<P>, language: string | null) => pick(part, key, from, language, settings.language);
 
   return {
-    acknowledgement({ ticket, customerName, language, at }) {
+    acknowledgement({ ticket, customerName, language, at, contactTags = [] }) {
       if (!on('acknowledgement', ticket.channel)) return undefined;
       const from = sources('acknowledgement', ticket.channel);
       const base = { 'ticket.number': ticket.number, 'ticket.subject': ticket.subject, 'customer.name': customerName };
+      const { policy, calendar } = scopedFor(ticket.team, contactTags);
+      const timeZone = policy.businessHours?.timezone ?? 'UTC';
       const target = policy.targets[ticket.priority]?.firstReply;
       if (!target) return fill(text('acknowledgement', 'untimed', from, language).text, base);
       const opening = expectedReply(target, calendar, timeZone, at, 'en');

@@ -11,7 +11,8 @@ import { computeSla } from '../sla/clock.ts';
 import { factsFromRows } from '../sla/readout.ts';
 import { listFactRowsOf } from '../sla/sla-sql.ts';
 import { METRICS, PRIORITIES, type Metric, type SlaPolicy } from '../sla/types.ts';
-import { breachKeysOf, listBreaches, listTicketsWithTargetEnds, mergeClosuresOf, type Range, type Scope } from './reports-sql.ts';
+import type { ScopedPolicy, SlaScope } from '../sla/scopes.ts';
+import { breachKeysOf, listBreaches, listTicketsWithTargetEnds, mergeClosuresOf, slaScopesOf, type Range, type Scope } from './reports-sql.ts';
 
 export interface TargetAttainment {
   metric: Metric;
@@ -31,7 +32,14 @@ export interface SlaAttainment {
 const CHUNK = 500;
 
 /** Met, breached and breached-late cycles per target, decided in the period. */
-export async function slaAttainment(db: Db, policy: SlaPolicy, range: Range, scope: Scope, now: Date): Promise<SlaAttainment> {
+export async function slaAttainment(
+  db: Db,
+  policy: SlaPolicy,
+  range: Range,
+  scope: Scope,
+  now: Date,
+  scoped?: (ticket: SlaScope) => ScopedPolicy,
+): Promise<SlaAttainment> {
   const counts = new Map<Metric, Omit<TargetAttainment, 'metric' | 'attainment'>>();
   const add = (metric: string, field: 'met' | 'breached' | 'breachedLate') => {
     if (!(METRICS as readonly string[]).includes(metric)) return;
@@ -49,11 +57,19 @@ export async function slaAttainment(db: Db, policy: SlaPolicy, range: Range, sco
   const ids = await listTicketsWithTargetEnds(db, range, scope);
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const [facts, recorded, merges] = await Promise.all([listFactRowsOf(db, chunk), breachKeysOf(db, chunk), mergeClosuresOf(db, chunk)]);
+    const [facts, recorded, merges, scopes] = await Promise.all([
+      listFactRowsOf(db, chunk),
+      breachKeysOf(db, chunk),
+      mergeClosuresOf(db, chunk),
+      scoped ? slaScopesOf(db, chunk) : Promise.resolve(new Map<number, SlaScope>()),
+    ]);
     for (const id of chunk) {
       const rows = factsFromRows(facts.get(id) ?? []);
       if (rows[0]?.kind !== 'created') continue;
-      const state = computeSla({ ticket: id, policy, calendar, facts: rows, now: asOf });
+      // Each ticket by the targets and hours the engine measures it by: its team's and its contact's tags'.
+      const ticketScope = scopes.get(id);
+      const measured = scoped && ticketScope ? scoped(ticketScope) : { policy, calendar };
+      const state = computeSla({ ticket: id, policy: measured.policy, calendar: measured.calendar, facts: rows, now: asOf });
       for (const cycle of state.cycles) {
         // A breach the engine recorded was counted above, by its due time.
         if (recorded.has(`${id}:${cycle.metric}:${cycle.cycle}`)) continue;

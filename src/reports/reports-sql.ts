@@ -193,6 +193,13 @@ export async function mergeClosuresOf(db: Db, ticketIds: readonly number[]): Pro
   return new Set(rows.map((r) => r.key));
 }
 
+/** Each ticket's team and its contact's tags now: what picks its SLA targets (switchboard.yml). */
+export async function slaScopesOf(db: Db, ticketIds: readonly number[]): Promise<Map<number, { team: string | null; tags: string[] }>> {
+  const rows = await db<{ id: number; team: string | null; tags: string[] }[]>`
+    select t.id, t.team, c.tags from tickets t join contacts c on c.id = t.contact_id where t.id = any(${ticketIds as number[]}::int[])`;
+  return new Map(rows.map((r) => [r.id, { team: r.team, tags: r.tags }]));
+}
+
 /** Every breach event of these tickets, whatever its period, as `ticketId:metric:cycle`. */
 export async function breachKeysOf(db: Db, ticketIds: readonly number[]): Promise<Set<string>> {
   const rows = await db<{ key: string }[]>`

@@ -5,6 +5,7 @@
 import type { Sql } from '../db/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { businessHours } from '../sla/calendar.ts';
+import type { ScopedPolicy, SlaScope } from '../sla/scopes.ts';
 import type { SlaPolicy } from '../sla/types.ts';
 import { accessSigner, dashboardKey, type AccessSigner } from './access.ts';
 import type { ReportsConfig } from './config.ts';
@@ -17,6 +18,8 @@ export interface ReportsDeps {
   sql: Sql;
   clock: Clock;
   policy: SlaPolicy;
+  /** The policy of a ticket's team and contact tags (switchboard.yml); without it, `policy` for all. */
+  scoped?: (ticket: SlaScope) => ScopedPolicy;
   config: ReportsConfig;
   /** The desk's team names (switchboard.yml); a scope naming another is refused. */
   teams: readonly string[];
@@ -68,7 +71,7 @@ const CSV_BATCH = 500;
 /** Creates the reports service; reads (or makes) the dashboard key first. */
 export async function createReports(deps: ReportsDeps): Promise<Reports> {
   const signer = accessSigner(await dashboardKey(deps.sql));
-  const summaryDeps = { sql: deps.sql, policy: deps.policy, timezone: deps.config.timezone };
+  const summaryDeps = { sql: deps.sql, policy: deps.policy, ...(deps.scoped ? { scoped: deps.scoped } : {}), timezone: deps.config.timezone };
   const calendar = deps.policy.businessHours ? businessHours(deps.policy.businessHours) : null;
   const now = () => new Date(deps.clock.now());
   const summary = (range: Range, scope: Scope = {}) => summarize(summaryDeps, range, scope, now());

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { businessHours } from '../sla/calendar.ts';
+import type { ScopedPolicy, SlaScope } from '../sla/scopes.ts';
 import type { SlaPolicy } from '../sla/types.ts';
 import { slaAttainment, type SlaAttainment } from './attainment.ts';
 import {
@@ -63,6 +64,8 @@ export interface Summary {
 export interface SummaryDeps {
   sql: Db;
   policy: SlaPolicy;
+  /** The policy of a ticket's team and contact tags (switchboard.yml); without it, `policy` for all. */
+  scoped?: (ticket: SlaScope) => ScopedPolicy;
   timezone: string;
 }
 
@@ -79,7 +82,7 @@ export async function summarize(deps: SummaryDeps, range: Range, scope: Scope, n
     ticketCounts(sql, range, scope),
     listFirstResponses(sql, range, scope),
     listResolutions(sql, range, scope),
-    slaAttainment(sql, deps.policy, range, scope, now),
+    slaAttainment(sql, deps.policy, range, scope, now, deps.scoped),
     csat(sql, range, scope),
     backlogAt(sql, backlogInstant, scope),
     agentActivity(sql, range, scope),

@@ -12,11 +12,14 @@ import type { Calendar } from './calendar.ts';
 import { computeSla, type SlaState } from './clock.ts';
 import { factsFromRows, isPosted, noticeFor, sameSummary, sameTargets, summaryOf, targetsOf } from './readout.ts';
 import { listFactRows, lockSlaTicket, recordAlerts, saveSlaTicket, updateSlaSummary, type SlaTicket } from './sla-sql.ts';
+import type { ScopedPolicy, SlaScope } from './scopes.ts';
 import type { Metric, SlaPolicy } from './types.ts';
 
 export interface SlaEngine {
   policy: SlaPolicy;
   calendar: Calendar;
+  /** The policy for a ticket's team and contact tags (`scopedPolicies`); without it, `policy` for all. */
+  scoped?: (scope: SlaScope) => ScopedPolicy;
   /** Sets the ticket's timer job for `at` (on the engine's clock), inside `db`'s transaction. */
   schedule(db: Db, ticketId: number, at: Date): Promise<void>;
 }
@@ -41,7 +44,10 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   // Without its creation a ticket has no clock to measure, and an observer must not fail
   // someone else's change over it.
   if (facts[0]?.kind !== 'created') return undefined;
-  const state = computeSla({ ticket: ticket.id, policy: engine.policy, calendar: engine.calendar, facts, now });
+  // The targets in force now apply from each cycle's start, as a priority change does: a ticket
+  // moved to another team, or whose contact became a VIP, is measured by its new targets.
+  const { policy, calendar } = engine.scoped?.({ team: ticket.team, tags: ticket.contactTags }) ?? engine;
+  const state = computeSla({ ticket: ticket.id, policy, calendar, facts, now });
 
   const recorded = new Set(
     ticket.recorded.map((text) => {
@@ -49,7 +55,7 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
       return alertKey(ticket.id, metric, Number(cycle), kind as SlaAlert['kind']);
     }),
   );
-  const due = alertsDue(state, now).filter((alert) => !recorded.has(alert.key));
+  const due = alertsDue(state, now).filter((alert) => !recorded.has(alert.key) && !judgedBefore(state, alert, ticket.rescopedAt));
   let raised: SlaAlert[] = [];
   if (record && due.length > 0) {
     raised = await raise(tx, ticket, state, due, now, record);
@@ -68,6 +74,17 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
   // evaluation has used up the job it runs in, so any moment still owed gets a new one.
   if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
   return { timerAt, raised };
+}
+
+/**
+ * True when the alert's cycle ended before the ticket moved team or its contact changed: it was
+ * judged (and its alerts recorded) under the targets in force then, and today's targets, which
+ * the state measures every cycle by, must not make a reply met in time late after the fact.
+ */
+function judgedBefore(state: SlaState, alert: SlaAlert, rescopedAt: Date | null): boolean {
+  if (rescopedAt === null) return false;
+  const cycle = state.cycles.find((c) => c.metric === alert.metric && c.cycle === alert.cycle);
+  return cycle?.endedAt != null && cycle.endedAt <= rescopedAt;
 }
 
 /** Records `due` by key and, for those recorded now (not by another instance), their effects. */

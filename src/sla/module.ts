@@ -9,6 +9,7 @@ import type { EventKind, TicketEvent } from '../tickets/index.ts';
 import { calendarFor } from './calendar.ts';
 import { evaluateTicket, type SlaEngine } from './engine.ts';
 import { policyFingerprint } from './policy.ts';
+import { isUnscoped, scopedPolicies } from './scopes.ts';
 import { previousPublicDirection } from './sla-sql.ts';
 import { rescheduleForPolicy, rescueOverdueTimers, retryEvaluation, timerScheduler, workTimers, type TimerDeps } from './timers.ts';
 
@@ -22,7 +23,9 @@ const BATCH_SIZE = 50;
 
 // A delivery report counts too: a reply the platform only queued at first counts once it is
 // reported sent, and one reported failed stops counting.
-const FACT_KINDS = new Set<EventKind>(['created', 'status', 'priority', 'reply-sent', 'delivery']);
+// A team move or a contact's new tags change which targets apply (switchboard.yml's teams and
+// `sla.tags`).
+const FACT_KINDS = new Set<EventKind>(['created', 'status', 'priority', 'reply-sent', 'delivery', 'team-moved', 'contact-updated']);
 
 /** Whether an event may change what the SLA clock knows about its ticket. */
 function changesFacts(event: TicketEvent): boolean {
@@ -50,7 +53,13 @@ async function ticketsToEvaluate(tx: Tx, events: readonly TicketEvent[]): Promis
 /** Creates the SLA module (product.md §5). */
 export const slaModule: ModuleFactory = (deps) => {
   const policy = deps.config.sla;
-  const engine: SlaEngine = { policy, calendar: calendarFor(policy), schedule: timerScheduler(deps.jobs, deps.clock) };
+  const scopes = deps.config.slaScopes;
+  const engine: SlaEngine = {
+    policy,
+    calendar: calendarFor(policy),
+    ...(isUnscoped(scopes) ? {} : { scoped: scopedPolicies(policy, scopes) }),
+    schedule: timerScheduler(deps.jobs, deps.clock),
+  };
   const timerDeps: TimerDeps = { engine, tickets: deps.tickets.context, jobs: deps.jobs, clock: deps.clock, logger: deps.logger };
   return {
     name: 'sla',
@@ -68,7 +77,7 @@ export const slaModule: ModuleFactory = (deps) => {
     },
     async start() {
       await workTimers(timerDeps, { batchSize: BATCH_SIZE, localConcurrency: WORKERS });
-      const fingerprint = policyFingerprint(policy);
+      const fingerprint = policyFingerprint(policy, scopes);
       const recompute = await rescheduleForPolicy(timerDeps, fingerprint);
       if (recompute > 0) deps.logger.info({ fingerprint, tickets: recompute }, 'SLA policy changed: recomputing open tickets');
       const rescued = await rescueOverdueTimers(timerDeps);

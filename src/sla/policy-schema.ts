@@ -166,6 +166,6 @@ export const businessHoursSchema = z
     { error: unknownKeys('field', ['timezone', 'hours', 'holidays']) },
   )
   .refine((schedule) => Object.values(schedule.hours).some((day) => day !== undefined && day.length > 0), {
-    error: 'no opening hours on any day; leave SLA_BUSINESS_HOURS unset to count calendar hours',
+    error: 'no opening hours on any day; leave business hours out to count calendar hours',
     path: ['hours'],
   });

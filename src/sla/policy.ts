@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { EnvReader } from '../shared/env.ts';
-import { businessHoursSchema, ladderSchema, mention, quote, targetsSchema } from './policy-schema.ts';
-import { METRICS, PRIORITIES, type BusinessHours, type Priority, type SlaPolicy, type Targets } from './types.ts';
+import { businessHoursSchema, ladderSchema, mention, quote, targetsSchema, type TargetsInput } from './policy-schema.ts';
+import type { SlaScopes } from './scopes.ts';
+import { layerTargets } from './targets.ts';
+import { METRICS, type BusinessHours, type Priority, type SlaPolicy, type Targets } from './types.ts';
 
 const targets = (spec: Partial<Record<(typeof METRICS)[number], string>>): Targets =>
   Object.fromEntries(Object.entries(spec).map(([metric, text]) => [metric, parseDuration(text)]));
@@ -51,9 +53,15 @@ export function parseSlaPolicy(env: EnvReader): SlaPolicy {
   };
 }
 
-/** A short stable digest of a policy, so the engine can tell when timers need rescheduling. */
-export function policyFingerprint(policy: SlaPolicy): string {
-  return createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 16);
+/**
+ * A short stable digest of a policy and the teams' and tags' own SLA (switchboard.yml), so the
+ * engine can tell when timers need rescheduling. Without any, the digest of the policy alone,
+ * as before there were any.
+ */
+export function policyFingerprint(policy: SlaPolicy, scopes?: SlaScopes): string {
+  const scoped = scopes !== undefined && (Object.keys(scopes.teams).length > 0 || scopes.tags.length > 0);
+  const described = scoped ? { policy, scopes } : policy;
+  return createHash('sha256').update(JSON.stringify(described)).digest('hex').slice(0, 16);
 }
 
 /** One zod issue as `urgent.firstReply: "30x" is not a duration`. */
@@ -67,18 +75,8 @@ function describe(issue: z.core.$ZodIssue): string {
 
 // A value given for a priority replaces that priority's defaults target by target; `null`
 // switches a target (or a whole priority) off, so "each target optional per priority" holds.
-function mergeTargets(input: z.output<typeof targetsSchema> | undefined): Record<Priority, Targets> {
-  const merged = {} as Record<Priority, Targets>;
-  for (const priority of PRIORITIES) {
-    const given = input?.[priority];
-    const result: Targets = {};
-    for (const metric of METRICS) {
-      const value = given === null ? null : given?.[metric] === undefined ? DEFAULT_TARGETS[priority][metric] : given[metric];
-      if (value !== null && value !== undefined) result[metric] = value;
-    }
-    merged[priority] = result;
-  }
-  return merged;
+function mergeTargets(input: TargetsInput | undefined): Record<Priority, Targets> {
+  return layerTargets(DEFAULT_TARGETS, input);
 }
 
 /** `0.75` or `75%`, strictly between 0 and 1. */

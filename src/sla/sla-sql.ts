@@ -16,6 +16,11 @@ export interface SlaTicket {
   id: number;
   number: number;
   escalationLevel: number;
+  /** The team and the contact's tags, which pick the targets (switchboard.yml). */
+  team: string | null;
+  contactTags: string[];
+  /** The last team move or change to the contact: what picks the targets changed then. */
+  rescopedAt: Date | null;
   slaDueAt: Date | null;
   slaDueMetric: string | null;
   slaBreachedAt: Date | null;
@@ -28,10 +33,12 @@ export interface SlaTicket {
 /** Locks the ticket for the rest of the transaction and reads what the engine keeps about it. */
 export async function lockSlaTicket(db: Db, ticketId: number): Promise<SlaTicket | undefined> {
   const [row] = await db<SlaTicket[]>`
-    select t.id, t.number, t.escalation_level, t.sla_due_at, t.sla_due_metric, t.sla_breached_at,
+    select t.id, t.number, t.escalation_level, t.team, c.tags as contact_tags,
+      (select max(e.at) from events e where e.ticket_id = t.id and e.kind in ('team-moved', 'contact-updated')) as rescoped_at,
+      t.sla_due_at, t.sla_due_metric, t.sla_breached_at,
       s.timer_at, s.targets,
       array(select a.metric || ':' || a.cycle || ':' || a.kind from sla_alerts a where a.ticket_id = t.id) as recorded
-    from tickets t left join sla_tickets s on s.ticket_id = t.id
+    from tickets t join contacts c on c.id = t.contact_id left join sla_tickets s on s.ticket_id = t.id
     where t.id = ${ticketId}
     for update of t`;
   return row;

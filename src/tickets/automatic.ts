@@ -5,6 +5,7 @@
  */
 import type { Tx } from '../db/index.ts';
 import { insertAutomaticMessage, identityVoice, type NewAutomaticMessage } from './automatic-sql.ts';
+import { contactAttributes } from './contacts-sql.ts';
 import type { RecordEvent, TicketContext } from './context.ts';
 import { scheduleDelivery } from './replies.ts';
 import type { Message, Ticket } from './types.ts';
@@ -42,7 +43,9 @@ export async function queueAutomatic(
  */
 export async function acknowledge(ctx: TicketContext, tx: Tx, record: RecordEvent, ticket: Ticket, customer: { name: string | null; language: string | null }, at: Date): Promise<void> {
   if (!ctx.customer || !ctx.channels.has(ticket.channel)) return;
-  const text = ctx.customer.acknowledgement({ ticket, customerName: customer.name, language: customer.language, at });
+  // The contact's tags can pick the first-reply target (switchboard.yml `sla.tags`).
+  const { tags } = await contactAttributes(tx, ticket.contactId);
+  const text = ctx.customer.acknowledgement({ ticket, customerName: customer.name, language: customer.language, at, contactTags: tags });
   if (text) await queueAutomatic(ctx, tx, record, ticket, { direction: 'outbound', automatic: 'acknowledgement', text, at });
 }
 

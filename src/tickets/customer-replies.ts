@@ -20,7 +20,7 @@ export interface Survey {
 /** The words of what Switchboard says by itself, per channel and language (src/customer). */
 export interface CustomerReplies {
   /** The acknowledgement of a new ticket's first message; undefined when off for its channel. */
-  acknowledgement(input: { ticket: Ticket; customerName: string | null; language: string | null; at: Date }): string | undefined;
+  acknowledgement(input: { ticket: Ticket; customerName: string | null; language: string | null; at: Date; contactTags?: readonly string[] }): string | undefined;
   /** Whether `text` asks for the status of the customer's tickets (a configured word, any case). */
   isStatusRequest(channel: ChannelName, text: string, language: string | null): boolean;
   /** The answer to a status question: the contact's tickets that are not closed. */

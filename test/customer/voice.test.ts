@@ -12,6 +12,7 @@ import { customerVoice } from '../../src/customer/replies.ts';
 import { parseScore } from '../../src/customer/score.ts';
 import { parseDeskConfig } from '../../src/desk-config.ts';
 import { calendarFor } from '../../src/sla/calendar.ts';
+import { scopedPolicies } from '../../src/sla/scopes.ts';
 import type { Ticket } from '../../src/tickets/index.ts';
 import { policyFromEnv } from '../sla/helpers.ts';
 import { BERLIN_OFFICE } from './helpers.ts';
@@ -127,6 +128,36 @@ describe('the expected reply time', () => {
     const text = voiceOf('customer:\n  acknowledgement:\n    templates:\n      en: { closed: "expect us {{opens.day}} from {{opens.time}}" }\n', closedForAWeek)
       .acknowledgement({ ticket: ticket(), customerName: null, language: 'en', at: new Date('2026-06-06T10:00:00Z') });
     expect(text).toBe('expect us Monday, June 15 from 9:00 AM');
+  });
+});
+
+describe("the expected reply time of a team's or a tagged contact's ticket", () => {
+  const { customer, sla } = parse(`teams:
+  - name: support
+    channel: C0TRIAGE01
+  - name: nights
+    channel: C0NIGHTS001
+    businessHours: null
+    sla: { normal: { firstReply: 1h } }
+sla:
+  tags:
+    vip: { normal: { firstReply: 15m } }
+customer:
+  acknowledgement:
+    templates:
+      en: { open: "within {{reply.within}}", closed: "within {{reply.within}}; expect us {{opens.day}} from {{opens.time}}" }
+`);
+  const { policy } = policyFromEnv(BERLIN_OFFICE);
+  const voice = customerVoice({ settings: customer!, policy, calendar: calendarFor(policy), scoped: scopedPolicies(policy, sla) });
+  // Saturday noon in Berlin: the desk is closed.
+  const saturday = new Date('2026-06-06T10:00:00Z');
+  const ack = (team: string, contactTags: string[]) => voice.acknowledgement({ ticket: ticket({ team }), customerName: null, language: 'en', at: saturday, contactTags });
+
+  it("uses the team's target and hours, and a tag's target over both", () => {
+    expect(ack('support', [])).toBe('within 4 hours; expect us Monday from 9:00 AM');
+    expect(ack('nights', [])).toBe('within 1 hour');
+    expect(ack('nights', ['vip'])).toBe('within 15 minutes');
+    expect(ack('support', ['vip'])).toBe('within 15 minutes; expect us Monday from 9:00 AM');
   });
 });
 

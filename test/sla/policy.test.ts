@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { DEFAULT_TARGETS, policyFingerprint } from '../../src/sla/policy.ts';
+import { NO_SLA_SCOPES } from '../../src/sla/scopes.ts';
 import { policyFromEnv } from './helpers.ts';
 
 const H = 3_600_000;
@@ -181,5 +182,14 @@ describe('all SLA problems together', () => {
     const a = policyFromEnv({}).policy;
     expect(policyFingerprint(a)).toBe(policyFingerprint(policyFromEnv({}).policy));
     expect(policyFingerprint(a)).not.toBe(policyFingerprint(policyFromEnv({ SLA_WARN_AT: '0.5' }).policy));
+  });
+
+  it("fingerprints the teams' and tags' targets too, and leaves a desk without any as it was", () => {
+    const a = policyFromEnv({}).policy;
+    const vip = (firstReply: number) => ({ teams: {}, tags: [{ tag: 'vip', targets: { high: { firstReply } } }] });
+    expect(policyFingerprint(a, NO_SLA_SCOPES)).toBe(policyFingerprint(a));
+    expect(policyFingerprint(a, vip(900_000))).not.toBe(policyFingerprint(a));
+    expect(policyFingerprint(a, vip(900_000))).not.toBe(policyFingerprint(a, vip(600_000)));
+    expect(policyFingerprint(a, { teams: { billing: { businessHours: null } }, tags: [] })).not.toBe(policyFingerprint(a));
   });
 });
