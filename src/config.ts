@@ -1,3 +1,5 @@
+import { parseApiTokenSettings } from './api-tokens/config.ts';
+import type { ApiTokenSettings } from './api-tokens/index.ts';
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
@@ -37,6 +39,8 @@ export interface Config {
   readonly customer: CustomerSettings | undefined;
   /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
   readonly eventWebhook: EventWebhookSettings;
+  /** Scoped API tokens' rate limit (API_RATE_LIMIT per second, API_RATE_BURST). */
+  readonly apiTokens: ApiTokenSettings;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -76,6 +80,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),
     eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
+    apiTokens: deepFreeze(parseApiTokenSettings(reader)),
   };
   const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };
   const problems = [...reader.problems, ...desk.problems, ...linkProblems(config)];
