@@ -89,7 +89,7 @@ const DRAIN_MS = 10_000;
 /** Starts one Switchboard instance: database, jobs, channels, HTTP. */
 export async function startSwitchboard(options: SwitchboardOptions): Promise<Switchboard> {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = options.clock ?? systemClock;
 
   await mkdir(config.dataDir, { recursive: true });

@@ -5,7 +5,7 @@ import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
-import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
 import { parseDuration } from './shared/duration.ts';
 import { EnvReader } from './shared/env.ts';
@@ -23,6 +23,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  /** LOG_FORMAT; unset: pretty on a terminal, JSON lines otherwise. */
+  readonly logFormat: LogFormat | undefined;
   readonly publicBaseUrl: string | undefined;
   readonly reopenWindowMs: number;
   /** Each channel module's settings, by module name (data only: the registry holds the modules). */
@@ -72,6 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: reader.text('LOG_FORMAT') === undefined ? undefined : reader.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     publicBaseUrl: reader.url('PUBLIC_BASE_URL'),
     reopenWindowMs: reader.duration('REOPEN_WINDOW', DEFAULT_REOPEN_WINDOW_MS),
     channels: deepFreeze(channelSettings(reader)),
