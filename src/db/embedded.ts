@@ -23,6 +23,10 @@ import { blockingDirectory, placeForPostgresUser, type Binaries, type Owner } fr
  */
 export interface EmbeddedPostgres {
   url: string;
+  /** The cluster's real directory (PGDATA). */
+  clusterDir: string;
+  /** Already running when we came (another process's, or a killed run's): the backup leaves it running. */
+  adopted: boolean;
   stop(): Promise<void>;
 }
 
@@ -189,6 +193,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: (message: stri
 
   return {
     url: `${base}/${DATABASE}`,
+    clusterDir,
+    adopted: orphan !== undefined,
     async stop() {
       try {
         process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions, checkpoints
@@ -208,4 +214,16 @@ async function ensureDatabase(base: string): Promise<void> {
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Where the embedded cluster of `dataDir` is (or would be made), and the user who owns it
+ * (`postgres` when we are root): for restoring a copied cluster into it.
+ */
+export async function embeddedClusterPlace(dataDir: string, log: (message: string) => void): Promise<{ clusterDir: string; owner: Owner | undefined }> {
+  const owner = runAs();
+  const root = path.resolve(dataDir);
+  await mkdir(root, { recursive: true });
+  const { clusterDir } = owner ? await placeForPostgresUser(await binaries(), root, owner, log) : { clusterDir: path.join(root, 'postgres') };
+  return { clusterDir, owner };
 }
