@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startSwitchboard, type Switchboard } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { withDatabase } from '../setup/server.ts';
+import { freePort, runSwitchboard } from '../helpers/process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'backup-test-token-0123456789abcdef';
@@ -18,6 +19,7 @@ let admin: postgres.Sql;
 const databases: string[] = [];
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'switchboard-backup-test-'));
+  await chmod(work, 0o755); // embedded Postgres may run as its own user, which must reach DATA_DIR
   admin = postgres(withDatabase(inject('databaseServerUrl'), 'postgres'), { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
@@ -111,5 +113,55 @@ describe('backup and restore', () => {
     expect(again.code).toBe(1);
     expect(again.output).toMatch(/restore failed: the database is not empty \(it has tables: .*\): restore loads into an empty database only/);
     expect(await readFile(path.join(targetDir, 'api-token'), 'utf8').catch(() => 'none')).toBe('none'); // API_CHANNEL_TOKEN set: nothing generated
+  });
+
+  it('copies a running embedded desk and restores it into a fresh DATA_DIR', { timeout: 300_000 }, async () => {
+    const sourceDir = path.join(work, 'embedded-source');
+    const env = { DATA_DIR: sourceDir, API_CHANNEL_TOKEN: TOKEN };
+    const port = await freePort();
+    const running = runSwitchboard({ ...env, PORT: String(port) }, 'node');
+    const file = path.join(work, 'embedded.backup.tar');
+    const photo = randomBytes(1024);
+    try {
+      await running.waitFor(/switchboard listening/, 120_000);
+      const posted = await fetch(`http://127.0.0.1:${port}/api/v1/inbound`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'emb-1', from: 'dora@example.com', text: 'backed up while running', attachments: [{ name: 'scan.png', contentType: 'image/png', data: photo.toString('base64') }] }),
+      });
+      expect(posted.status).toBe(200);
+      // While the desk runs: its database is copied, not stopped.
+      const made = await npmRun('backup', file, env);
+      expect(made.output).toMatch(/backup written to .*\(database: (cluster|pg_dump), PostgreSQL \d+.*1 stored files\)/);
+      expect(made.code).toBe(0);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      running.signalGroup('SIGTERM');
+      await running.exited;
+    }
+
+    const targetDir = path.join(work, 'embedded-target');
+    const restored = await npmRun('restore', file, { DATA_DIR: targetDir, API_CHANNEL_TOKEN: TOKEN });
+    expect(restored.output).toMatch(/restored /);
+    expect(restored.code).toBe(0);
+    const again = await npmRun('restore', file, { DATA_DIR: targetDir, API_CHANNEL_TOKEN: TOKEN });
+    expect(again.code).toBe(1);
+    expect(again.output).toMatch(/restore failed: (DATA_DIR .* already holds a database|the database is not empty)/);
+
+    const targetPort = await freePort();
+    const target = runSwitchboard({ DATA_DIR: targetDir, API_CHANNEL_TOKEN: TOKEN, PORT: String(targetPort) }, 'node');
+    try {
+      await target.waitFor(/switchboard listening/, 120_000);
+      const response = await fetch(`http://127.0.0.1:${targetPort}/api/v1/tickets/1`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).toBe(200);
+      const ticket = (await response.json()) as { messages: { text: string; attachments: unknown[] }[] };
+      expect(ticket.messages.map((m) => m.text)).toEqual(['backed up while running']);
+      expect(ticket.messages[0]!.attachments).toEqual([{ name: 'scan.png', contentType: 'image/png', size: photo.byteLength }]);
+      const ref = (await import('node:crypto')).createHash('sha256').update(photo).digest('hex');
+      expect((await readFile(path.join(targetDir, 'files', ref.slice(0, 2), ref))).equals(photo)).toBe(true);
+    } finally {
+      target.signalGroup('SIGTERM');
+      await target.exited;
+    }
   });
 });
