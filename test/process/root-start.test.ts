@@ -21,9 +21,17 @@ describe('a first run as root', () => {
     privateDir = await mkdtemp('/root/switchboard-root-test-');
     expect((await stat(privateDir)).mode & 0o077).toBe(0);
     const checkout = path.join(privateDir, 'checkout');
-    // Hard links: the checkout as a clone plus npm install would leave it, in a second.
+    // The checkout as a clone plus npm install would leave it: hard links when /root is on the
+    // same file system (a second), a copy when not.
+    const parts = ['package.json', 'tsconfig.json', 'src', 'channels', 'migrations', 'node_modules'].map((f) => path.join(root, f));
     execFileSync('mkdir', [checkout]);
-    execFileSync('cp', ['-al', ...['package.json', 'tsconfig.json', 'src', 'channels', 'migrations', 'node_modules'].map((f) => path.join(root, f)), checkout]);
+    try {
+      execFileSync('cp', ['-al', ...parts, checkout], { stdio: 'ignore' });
+    } catch {
+      await rm(checkout, { recursive: true, force: true });
+      execFileSync('mkdir', [checkout]);
+      execFileSync('cp', ['-a', ...parts, checkout]);
+    }
 
     const port = await freePort();
     const child = spawn('npm', ['start', '--silent'], { cwd: checkout, env: { PATH: process.env.PATH ?? '', HOME: '/root', PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
