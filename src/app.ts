@@ -18,6 +18,7 @@ import { createLocalFileStore } from './files/store.ts';
 import { csatLinks } from './customer/links.ts';
 import { customerVoice } from './customer/replies.ts';
 import { eventWebhookModule } from './event-webhook/index.ts';
+import { createApiTokens, type ApiTokens } from './api-tokens/index.ts';
 import { createHttpApp } from './http/app.ts';
 import { csatRoutes } from './http/csat.ts';
 import { fileLinks } from './http/files.ts';
@@ -68,6 +69,8 @@ export interface Switchboard {
   tickets: Tickets;
   reports: Reports;
   metrics: Metrics;
+  /** Scoped API tokens beside the API channel's. */
+  apiTokens: ApiTokens;
   channels: ReadonlyMap<ChannelName, Channel>;
   /** What each channel module built, and how its messages arrive. */
   channelRuntime: ChannelRuntime;
@@ -87,7 +90,7 @@ const DRAIN_MS = 10_000;
 /** Starts one Switchboard instance: database, jobs, channels, HTTP. */
 export async function startSwitchboard(options: SwitchboardOptions): Promise<Switchboard> {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = options.clock ?? systemClock;
 
   await mkdir(config.dataDir, { recursive: true });
@@ -182,10 +185,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ...(voice ? { customer: voice } : {}),
       metrics,
     });
+    const apiTokens = createApiTokens({ sql: database.sql, masterToken: apiToken.token, settings: config.apiTokens });
     const fetchClient = options.fetch ?? fetch;
     const modules = (options.modules ?? CORE_MODULES)
       .map((create) =>
-        create({ config, logger, clock, database, jobs, tickets, reports, channels, channelStatus: () => channelOverview(database.sql, runtime), fetch: fetchClient }),
+        create({ config, logger, clock, database, jobs, tickets, reports, channels, channelStatus: () => channelOverview(database.sql, runtime), fetch: fetchClient, apiTokens }),
       )
       .filter((m): m is CoreModule => m !== undefined);
     for (const module of modules) if (module.observer) tickets.observe(module.observer);
@@ -230,14 +234,15 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       logger,
       webhooks: runtime.modules.flatMap((m) => (m.inbound.kind === 'webhooks' ? [m.inbound as WebhookInbound] : [])),
       sink,
+      guard: apiTokens.guard(),
       accepting: () => accepting,
       ready: async () => {
         await database.sql`select 1`;
         return migrationsApplied(database.sql);
       },
       routes: [
-        ticketApiRoutes(tickets, apiToken.token),
-        reportRoutes(reports, apiToken.token),
+        ticketApiRoutes(tickets),
+        reportRoutes(reports),
         (app) => metrics.routes(app),
         ...(links ? [links.routes(files)] : []),
         ...(voice && surveyLinks ? [csatRoutes(tickets, surveyLinks, voice)] : []),
@@ -292,6 +297,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       tickets,
       reports,
       metrics,
+      apiTokens,
       channels,
       channelRuntime: runtime,
       channelSessions: sessions,

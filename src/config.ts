@@ -1,9 +1,11 @@
+import { parseApiTokenSettings } from './api-tokens/config.ts';
+import type { ApiTokenSettings } from './api-tokens/index.ts';
 import { channelSettings, type ChannelSettingsEntry } from './channels/registry.ts';
 import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
-import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
 import { parseDuration } from './shared/duration.ts';
 import { EnvReader } from './shared/env.ts';
@@ -22,6 +24,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  /** LOG_FORMAT; unset: pretty on a terminal, JSON lines otherwise. */
+  readonly logFormat: LogFormat | undefined;
   readonly publicBaseUrl: string | undefined;
   readonly reopenWindowMs: number;
   /** Each channel module's settings, by module name (data only: the registry holds the modules). */
@@ -40,6 +44,8 @@ export interface Config {
   readonly customer: CustomerSettings | undefined;
   /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
   readonly eventWebhook: EventWebhookSettings;
+  /** Scoped API tokens' rate limit (API_RATE_LIMIT per second, API_RATE_BURST). */
+  readonly apiTokens: ApiTokenSettings;
 }
 
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
@@ -71,6 +77,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: reader.text('LOG_FORMAT') === undefined ? undefined : reader.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     publicBaseUrl: reader.url('PUBLIC_BASE_URL'),
     reopenWindowMs: reader.duration('REOPEN_WINDOW', DEFAULT_REOPEN_WINDOW_MS),
     channels: deepFreeze(channelSettings(reader)),
@@ -80,6 +87,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),
     eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
+    apiTokens: deepFreeze(parseApiTokenSettings(reader)),
   };
   const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };
   const problems = [...reader.problems, ...desk.problems, ...linkProblems(config)];

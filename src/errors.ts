@@ -52,3 +52,24 @@ export class ValidationError extends Error {
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
+
+/** A known caller asking for what its grant does not cover (an API token lacking a scope). */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+  /** The scope the request needed. */
+  readonly scope: string;
+  constructor(message: string, scope: string) {
+    super(message);
+    this.scope = scope;
+  }
+}
+
+/** Too many requests from one caller: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -13,6 +14,15 @@ const REDACT = [
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
   'headers.cookie', '*.headers.cookie', 'databaseUrl', '*.databaseUrl',
 ];
+
+/** LOG_FORMAT: `pretty` (coloured lines for a person) or `json` (JSON lines for a collector). */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** LOG_FORMAT when set; otherwise pretty when standard output is a terminal, JSON lines when it is not. */
+export function resolveLogFormat(format: LogFormat | undefined, stdoutIsTty = process.stdout.isTTY === true): LogFormat {
+  return format ?? (stdoutIsTty ? 'pretty' : 'json');
+}
 
 const context = new AsyncLocalStorage<Record<string, unknown>>();
 
@@ -30,8 +40,11 @@ export function addLogContext(fields: Record<string, unknown>): void {
   if (store) Object.assign(store, fields);
 }
 
-/** JSON-lines logger; secrets are censored by key wherever they appear. */
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+/**
+ * The logger: JSON lines (or, for a terminal, pretty lines: `format`); secrets are censored by
+ * key wherever they appear, before either is written.
+ */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream, format?: LogFormat): Logger {
   return pino(
     {
       level,
@@ -44,6 +57,12 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     // Standard output written asynchronously: under load, lines that come while a write is
     // under way leave together in the next one instead of one blocking write per line. pino
     // flushes what is left when the process exits.
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? standardOutput(resolveLogFormat(format)),
   );
+}
+
+function standardOutput(format: LogFormat): pino.DestinationStream {
+  if (format === 'json') return pino.destination({ dest: 1, sync: false });
+  // In this thread (no worker transport): a person at a terminal reads a few lines a second.
+  return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true });
 }

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { ApiTokens } from './api-tokens/index.ts';
 import type { NoticeObserver } from './channels/connections.ts';
 import type { Channel, ChannelName } from './channels/contract.ts';
 import type { ChannelStatusLine } from './channels/overview.ts';
@@ -26,6 +27,8 @@ export interface ModuleDeps {
   channelStatus(): Promise<ChannelStatusLine[]>;
   /** The outgoing HTTP client (tests point platforms' SDKs at emulators through their URLs). */
   fetch: typeof fetch;
+  /** Scoped API tokens (`/ticket token …`). */
+  apiTokens?: ApiTokens;
 }
 
 /**

@@ -15,6 +15,15 @@ describe('configuration', () => {
     expect(problems.find((p) => p.variable === 'REOPEN_WINDOW')!.message).toMatch(/not a duration/);
   });
 
+  it('reads the log format and the API tokens\' rate limit, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({ logFormat: undefined, apiTokens: { ratePerSecond: 20, burst: 40 } });
+    expect(loadConfig({ LOG_FORMAT: 'json', API_RATE_LIMIT: '50' })).toMatchObject({ logFormat: 'json', apiTokens: { ratePerSecond: 50, burst: 100 } });
+    expect(loadConfig({ API_RATE_LIMIT: '5', API_RATE_BURST: '7' }).apiTokens).toEqual({ ratePerSecond: 5, burst: 7 });
+    const problems = problemsOf({ LOG_FORMAT: 'xml', API_RATE_LIMIT: '0', API_RATE_BURST: '1.5' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['API_RATE_BURST', 'API_RATE_LIMIT', 'LOG_FORMAT']);
+    expect(problems.find((p) => p.variable === 'LOG_FORMAT')!.message).toMatch(/pretty, json/);
+  });
+
   it('never echoes a secret in an error', () => {
     const problems = problemsOf({ DATABASE_URL: 'mysql://user:hunter2@db/x', API_CHANNEL_TOKEN: 'short-secret' });
     expect(problems.map((p) => p.variable).sort()).toEqual(['API_CHANNEL_TOKEN', 'DATABASE_URL']);

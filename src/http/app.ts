@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { ApiGrant } from '../api-tokens/scopes.ts';
 import { matchedRoutes } from 'hono/route';
 import type { Sink, WebhookInbound } from '../channels/contract.ts';
 import type { Logger } from '../log.ts';
 import { withLogContext } from '../log.ts';
 import { onError } from './errors.ts';
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    /** Set by the /api/v1 guard: which token the request carries and its scope. */
+    apiGrant?: ApiGrant;
+  };
+};
 
 export interface HttpDeps {
   logger: Logger;
@@ -17,6 +24,8 @@ export interface HttpDeps {
   ready(): Promise<boolean>;
   /** False once shutdown has begun: new requests are refused with 503. */
   accepting(): boolean;
+  /** The /api/v1 guard (token, scope, rate limit), run before every route. */
+  guard?: MiddlewareHandler<AppEnv>;
   /** Further routes from core modules (the ticket API, Slack). */
   routes?: ((app: Hono<AppEnv>) => void)[];
   /** Told of every answered request with its route pattern (the metrics' latency histogram). */
@@ -64,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503);
   });
 
+  if (deps.guard) app.use(deps.guard);
   for (const inbound of deps.webhooks) {
     for (const route of inbound.routes) app.on(route.method, route.path, (c) => inbound.handle(c.req.raw, deps.sink));
   }

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ChannelAuthError, ChannelInputError } from '../channels/contract.ts';
-import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, ForbiddenError, IllegalTransitionError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** The JSON body of every error answer. */
@@ -10,11 +10,20 @@ export interface ErrorBody {
   error: string;
   message: string;
   field?: string;
+  /** The scope a 403 needed. */
+  scope?: string;
+  /** Seconds until a 429's caller may try again (also the Retry-After header). */
+  retryAfter?: number;
   requestId?: string;
 }
 
 /** Maps a typed error to its status and body: the one place HTTP errors are decided. */
-export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
+export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers?: Record<string, string> } {
+  if (error instanceof ForbiddenError) return { status: 403, body: { error: 'forbidden', message: error.message, scope: error.scope } };
+  if (error instanceof RateLimitedError) {
+    const seconds = error.retryAfterSeconds;
+    return { status: 429, body: { error: 'rate_limited', message: error.message, retryAfter: seconds }, headers: { 'retry-after': String(seconds) } };
+  }
   if (error instanceof ChannelAuthError) return { status: error.status, body: { error: 'unauthorized', message: error.message } };
   if (error instanceof ChannelInputError) {
     const code = error.status === 413 ? 'body_too_large' : error.status === 422 ? 'invalid_field' : 'invalid_request';
@@ -36,10 +45,10 @@ export function toErrorResponse(error: unknown): { status: ContentfulStatusCode;
 /** hono's onError: answers JSON, logs server-side failures with the request id. */
 export function onError(logger: Logger) {
   return (error: Error, c: Context) => {
-    const { status, body } = toErrorResponse(error);
+    const { status, body, headers } = toErrorResponse(error);
     const requestId = c.get('requestId' as never) as string | undefined;
     if (status >= 500) logger.error({ err: error, path: c.req.path }, 'request failed');
     else logger.info({ status, error: body.error, message: body.message, path: c.req.path }, 'request refused');
-    return c.json({ ...body, ...(requestId ? { requestId } : {}) }, status);
+    return c.json({ ...body, ...(requestId ? { requestId } : {}) }, status, headers);
   };
 }

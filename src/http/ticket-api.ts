@@ -1,7 +1,6 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ChannelAuthError, ChannelInputError } from '../channels/contract.ts';
-import { verifyBearer } from '../shared/crypto.ts';
 import { readJson } from '../shared/http.ts';
 import { addLogContext } from '../log.ts';
 import type { Tickets } from '../tickets/index.ts';
@@ -16,22 +15,25 @@ const contactPatch = z.strictObject({
 
 /**
  * `GET /api/v1/tickets/:number`, `GET` and `PATCH /api/v1/contacts/:id`, for the API channel's
- * integrations (same bearer token).
+ * integrations: API_CHANNEL_TOKEN or a token with the route's scope (src/api-tokens/scopes.ts),
+ * checked by the /api/v1 guard, which must run before these routes.
  */
-export function ticketApiRoutes(tickets: Pick<Tickets, 'view' | 'contact' | 'updateContact'>, token: string) {
+export function ticketApiRoutes(tickets: Pick<Tickets, 'view' | 'contact' | 'updateContact'>) {
   return (app: Hono<AppEnv>) => {
+    // Defence in depth: a route mounted without the guard refuses rather than answers.
+    const guarded = (c: Context<AppEnv>) => {
+      if (!c.get('apiGrant')) throw new ChannelAuthError('missing Authorization: Bearer <API_CHANNEL_TOKEN or an API token>');
+    };
     const contactId = (param: string): number => {
       if (!/^[1-9]\d{0,9}$/.test(param) || Number(param) > 2_147_483_647) throw new ChannelInputError(`"${param}" is not a contact id`, { status: 400, field: 'id' });
       return Number(param);
     };
     app.get('/api/v1/contacts/:id', async (c) => {
-      const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
-      if (refusal) throw new ChannelAuthError(refusal);
+      guarded(c);
       return c.json(await tickets.contact(contactId(c.req.param('id'))));
     });
     app.patch('/api/v1/contacts/:id', async (c) => {
-      const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
-      if (refusal) throw new ChannelAuthError(refusal);
+      guarded(c);
       const id = contactId(c.req.param('id'));
       const { value } = await readJson(c.req.raw);
       const parsed = contactPatch.safeParse(value);
@@ -44,8 +46,7 @@ export function ticketApiRoutes(tickets: Pick<Tickets, 'view' | 'contact' | 'upd
       return c.json(await tickets.updateContact(id, patch, 'api'));
     });
     app.get('/api/v1/tickets/:number', async (c) => {
-      const refusal = verifyBearer(c.req.raw, token, 'API_CHANNEL_TOKEN');
-      if (refusal) throw new ChannelAuthError(refusal);
+      guarded(c);
       const param = c.req.param('number');
       if (!/^[1-9]\d{0,9}$/.test(param) || Number(param) > 2_147_483_647) {
         throw new ChannelInputError(`"${param}" is not a ticket number`, { status: 400, field: 'number' });

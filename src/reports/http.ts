@@ -1,6 +1,6 @@
 /**
  * Reporting over HTTP: `GET /api/v1/reports/summary` (JSON) and `GET /api/v1/reports/tickets.csv`
- * for integrations (the API token) and for the dashboard (its session cookie), and the
+ * for integrations (an API token with the `read` scope) and for the dashboard (its session cookie), and the
  * dashboard itself: `/dashboard`, opened by a signed link, and its static files, Chart.js
  * among them, served from node_modules so the page works offline.
  */
@@ -12,7 +12,6 @@ import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { ChannelAuthError, ChannelInputError } from '../channels/contract.ts';
 import type { AppEnv } from '../http/app.ts';
-import { verifyBearer } from '../shared/crypto.ts';
 import { dashboardPage, messagePage } from './dashboard/page.ts';
 import type { Scope } from './reports-sql.ts';
 import type { Reports } from './service.ts';
@@ -35,17 +34,13 @@ function filePathOf(relative: string): string {
 }
 
 /**
- * Who may read reports: a request with the API token (`Authorization: Bearer`), or the browser
- * of an agent the dashboard let in. The one place to change when tokens get scopes.
+ * Who may read reports: a request the /api/v1 guard let in (API_CHANNEL_TOKEN or a token with
+ * the `read` scope), or the browser of an agent the dashboard let in.
  */
-function authorizeReports(c: Context<AppEnv>, reports: Reports, apiToken: string): void {
-  if (c.req.header('authorization') !== undefined) {
-    const refusal = verifyBearer(c.req.raw, apiToken, 'API_CHANNEL_TOKEN');
-    if (refusal) throw new ChannelAuthError(refusal);
-    return;
-  }
-  if (sessionAgent(c, reports)) return;
-  throw new ChannelAuthError('missing Authorization: Bearer <API_CHANNEL_TOKEN> (or a dashboard session)');
+function authorizeReports(c: Context<AppEnv>, reports: Reports): void {
+  if (c.get('apiGrant')) return;
+  if (c.req.header('authorization') === undefined && sessionAgent(c, reports)) return;
+  throw new ChannelAuthError('missing Authorization: Bearer <API_CHANNEL_TOKEN or a read API token> (or a dashboard session)');
 }
 
 function sessionAgent(c: Context<AppEnv>, reports: Reports): string | undefined {
@@ -74,19 +69,19 @@ function rangeOf(c: Context<AppEnv>, reports: Reports) {
   return rangeFromQuery(query, reports.now(), reports.config.timezone);
 }
 
-/** The report API and the dashboard. `apiToken` is the API channel's bearer token. */
-export function reportRoutes(reports: Reports, apiToken: string) {
+/** The report API (behind the /api/v1 guard) and the dashboard. */
+export function reportRoutes(reports: Reports) {
   const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, asset]) => [name, { body: readFileSync(asset.file), type: asset.type }]));
   return (app: Hono<AppEnv>) => {
     app.get('/api/v1/reports/summary', async (c) => {
-      authorizeReports(c, reports, apiToken);
+      authorizeReports(c, reports);
       const range = rangeOf(c, reports);
       const scope = scopeFromQuery(c, reports);
       return c.json(await reports.summary(range, scope), 200, { 'cache-control': 'no-store' });
     });
 
     app.get('/api/v1/reports/tickets.csv', (c) => {
-      authorizeReports(c, reports, apiToken);
+      authorizeReports(c, reports);
       const range = rangeOf(c, reports);
       const scope = scopeFromQuery(c, reports);
       const name = `tickets-${range.from.toISOString().slice(0, 10)}-${range.to.toISOString().slice(0, 10)}.csv`;

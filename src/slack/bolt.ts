@@ -1,4 +1,5 @@
 import { App, type BlockAction, type BlockElementAction, type ButtonAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import type { ApiTokens } from '../api-tokens/index.ts';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import { ValidationError } from '../errors.ts';
@@ -28,6 +29,10 @@ export interface BoltDeps {
   channelStatus(): Promise<ChannelStatusLine[]>;
   /** Figures and dashboard links, for `/ticket stats` and `/ticket dashboard`. */
   reports: Reports;
+  /** Scoped API tokens, for `/ticket token …`. */
+  apiTokens?: ApiTokens;
+  /** Who may use `/ticket token …` (SLACK_ADMINS). */
+  admins: readonly string[];
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';

@@ -1,3 +1,4 @@
+import { isScope, type Scope } from '../api-tokens/index.ts';
 import { isPreset, type Preset } from '../reports/index.ts';
 import { isPriority, type Priority } from '../tickets/index.ts';
 
@@ -23,6 +24,9 @@ export type TicketCommand =
   | { kind: 'team'; number: number; team: string }
   | { kind: 'duty'; on: boolean }
   | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
+  | { kind: 'token-new'; scope: Scope; name: string }
+  | { kind: 'token-list' }
+  | { kind: 'token-revoke'; id: number }
   | { kind: 'invalid'; message: string };
 
 /** One usage line per subcommand, as `help` lists them. */
@@ -46,6 +50,9 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   stats: '/ticket stats [today|7d|30d] [team]',
   dashboard: '/ticket dashboard',
   channels: '/ticket channels',
+  'token-new': '/ticket token new intake|read|admin "name" (admins)',
+  'token-list': '/ticket token list (admins)',
+  'token-revoke': '/ticket token revoke ID (admins)',
   help: '/ticket help',
 };
 
@@ -159,8 +166,38 @@ export function parseTicketCommand(text: string): TicketCommand {
       if (rest.length !== 2) return invalid('team', 'say which team');
       return { kind: 'team', number, team: rest[1]!.toLowerCase() };
     }
+    case 'token':
+      return parseTokenCommand(trimmed, rest);
     default:
       return { kind: 'invalid', message: `\`${head}\` is not a /ticket command. Try \`/ticket help\`.` };
+  }
+}
+
+// Slack clients type “smart” quotes as often as straight ones.
+const QUOTED = /^["“”'‘’](.*)["“”'‘’]$/s;
+
+/** `token new SCOPE "name"`, `token list`, `token revoke ID`. */
+function parseTokenCommand(trimmed: string, rest: string[]): TicketCommand {
+  const usage = `Usage: \`${USAGE['token-new']}\`, \`${USAGE['token-list']}\` or \`${USAGE['token-revoke']}\``;
+  switch (rest[0]?.toLowerCase()) {
+    case 'new': {
+      const scope = rest[1]?.toLowerCase() ?? '';
+      if (!isScope(scope)) return { kind: 'invalid', message: `${rest[1] ? `"${rest[1]}" is not a scope` : 'say which scope'} (intake, read or admin). Usage: \`${USAGE['token-new']}\`` };
+      const written = afterWords(trimmed, 3);
+      const name = (QUOTED.exec(written)?.[1] ?? written).trim();
+      if (!name) return { kind: 'invalid', message: `name the token after what uses it. Usage: \`${USAGE['token-new']}\`` };
+      if (name.length > 100) return { kind: 'invalid', message: `a token's name is at most 100 characters. Usage: \`${USAGE['token-new']}\`` };
+      return { kind: 'token-new', scope, name };
+    }
+    case 'list':
+      return rest.length === 1 ? { kind: 'token-list' } : { kind: 'invalid', message: `Usage: \`${USAGE['token-list']}\`` };
+    case 'revoke': {
+      const id = /^\d{1,9}$/.test(rest[1] ?? '') ? Number(rest[1]) : undefined;
+      if (id === undefined || rest.length !== 2) return { kind: 'invalid', message: `${rest[1] ? `"${rest.slice(1).join(' ')}" is not a token id` : 'say which token'} (\`/ticket token list\` shows them). Usage: \`${USAGE['token-revoke']}\`` };
+      return { kind: 'token-revoke', id };
+    }
+    default:
+      return { kind: 'invalid', message: usage };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ApiTokens } from '../api-tokens/index.ts';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -12,6 +13,7 @@ import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
 import { statsBlocks, statsText } from './stats.ts';
+import { isTokenCommand, runTokenCommand } from './token-commands.ts';
 import { clip, escapeMrkdwn, mrkdwnToPlain, scoreStars, slackDate } from './text.ts';
 
 export interface CommandDeps {
@@ -21,6 +23,10 @@ export interface CommandDeps {
   logger: Logger;
   channelStatus(): Promise<ChannelStatusLine[]>;
   reports: Reports;
+  /** Scoped API tokens, for `/ticket token …`. */
+  apiTokens?: ApiTokens;
+  /** Who may use `/ticket token …` (SLACK_ADMINS). */
+  admins: readonly string[];
 }
 
 /** What `/ticket` answers: a line of text, or Block Kit with its text fallback. */
@@ -33,10 +39,16 @@ const LIST_LIMIT = 20;
  * the ticket service, so it records an event with the user as actor and the card follows.
  */
 export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<CommandAnswer> {
+  // Refused before parsing: someone not an admin learns nothing of the token commands' usage.
+  if (isTokenCommand(text) && !deps.admins.includes(user)) return runTokenCommand(deps.apiTokens, deps.admins, user, { kind: 'token-list' });
   const command = parseTicketCommand(text);
   const { tickets } = deps;
   try {
     switch (command.kind) {
+      case 'token-new':
+      case 'token-list':
+      case 'token-revoke':
+        return await runTokenCommand(deps.apiTokens, deps.admins, user, command);
       case 'invalid':
         return command.message;
       case 'help':

@@ -17,6 +17,8 @@ export interface SlackConfig {
   notePrefix: string;
   /** Posts per second per channel that every instance together keeps to (SLACK_POST_RATE). */
   postsPerSecond: number;
+  /** Slack user ids who may make, list and revoke API tokens (SLACK_ADMINS). */
+  admins: readonly string[];
 }
 
 /** On with its configuration, or off with the variables it lacks. */
@@ -27,6 +29,7 @@ export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 // Ids, not names: events name channels by id, and a thread is found by (channel id, ts).
 // C… public, G… private (older), D… a DM. https://docs.slack.dev/reference/objects/conversation-object
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /**
  * Reads the SLACK_* variables. Slack is on when SLACK_BOT_TOKEN is set with either
@@ -60,9 +63,14 @@ export function parseSlackConfig(env: EnvReader): SlackSettings {
 
   const notePrefix = env.text('SLACK_NOTE_PREFIX') ?? 'note:';
 
+  // Comma-separated user ids (U…, or W… on Enterprise Grid): names change, ids do not.
+  const admins = (env.text('SLACK_ADMINS') ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const notIds = admins.filter((id) => !USER_ID.test(id));
+  if (notIds.length) env.problem('SLACK_ADMINS', `must be Slack user ids like U0123ABCD, separated by commas (not ${notIds.map((id) => `"${id}"`).join(', ')}); find one in a profile's "Copy member ID"`);
+
   if (!botToken || (!signingSecret && !appToken)) {
     const missing = [...(botToken ? [] : ['SLACK_BOT_TOKEN']), ...(signingSecret || appToken ? [] : ['SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'])];
     return { enabled: false, missing };
   }
-  return { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix, postsPerSecond } };
+  return { enabled: true, config: { botToken, signingSecret, appToken, apiUrl, triageChannel, escalationChannel, notePrefix, postsPerSecond, admins } };
 }

@@ -48,7 +48,7 @@ export const slackModule: ModuleFactory = (deps) => {
   // Slack's presence and Do Not Disturb count for auto-assignment, beside the duty flag.
   tickets.useAvailability(slackAvailability({ client, clock, logger }));
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, ...(deps.apiTokens ? { apiTokens: deps.apiTokens } : {}), admins: config.admins });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 

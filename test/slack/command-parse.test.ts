@@ -2,6 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { helpText, parseTicketCommand, USAGE } from '../../src/slack/command-parse.ts';
 
 describe('/ticket parsing', () => {
+  it('reads the token commands, the name with straight or curly quotes or none', () => {
+    expect(parseTicketCommand('token new read "CRM sync"')).toEqual({ kind: 'token-new', scope: 'read', name: 'CRM sync' });
+    expect(parseTicketCommand('token new INTAKE “contact form”')).toEqual({ kind: 'token-new', scope: 'intake', name: 'contact form' });
+    expect(parseTicketCommand('token new admin ops bot')).toEqual({ kind: 'token-new', scope: 'admin', name: 'ops bot' });
+    expect(parseTicketCommand('token list')).toEqual({ kind: 'token-list' });
+    expect(parseTicketCommand('token revoke 12')).toEqual({ kind: 'token-revoke', id: 12 });
+    expect(parseTicketCommand('token new write "x"')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('"write" is not a scope') });
+    expect(parseTicketCommand('token new read ""')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('name the token') });
+    expect(parseTicketCommand(`token new read "${'x'.repeat(101)}"`)).toMatchObject({ kind: 'invalid', message: expect.stringContaining('at most 100') });
+    expect(parseTicketCommand('token revoke')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('say which token') });
+    expect(parseTicketCommand('token rotate 1')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('/ticket token new') });
+  });
+
   it('reads every subcommand', () => {
     expect(parseTicketCommand('')).toEqual({ kind: 'help' });
     expect(parseTicketCommand('help')).toEqual({ kind: 'help' });

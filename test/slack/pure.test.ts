@@ -151,11 +151,13 @@ describe('SLACK_* configuration', () => {
   it('has documented defaults', () => {
     expect(parseSlackConfig(on).settings).toEqual({
       enabled: true,
-      config: { botToken: 'xoxb-1-2-abc', signingSecret: 'abc123', appToken: undefined, apiUrl: 'https://slack.com/api/', triageChannel: undefined, escalationChannel: undefined, notePrefix: 'note:', postsPerSecond: 1 },
+      config: { botToken: 'xoxb-1-2-abc', signingSecret: 'abc123', appToken: undefined, apiUrl: 'https://slack.com/api/', triageChannel: undefined, escalationChannel: undefined, notePrefix: 'note:', postsPerSecond: 1, admins: [] },
     });
     expect(parseSlackConfig({ ...on, SLACK_API_URL: 'http://127.0.0.1:9/api', SLACK_NOTE_PREFIX: 'internal:' }).settings).toMatchObject({
       config: { apiUrl: 'http://127.0.0.1:9/api/', notePrefix: 'internal:' },
     });
+    expect(parseSlackConfig({ ...on, SLACK_ADMINS: 'U0ADMIN1, W0ADMIN2' }).settings).toMatchObject({ config: { admins: ['U0ADMIN1', 'W0ADMIN2'] } });
+    expect(parseSlackConfig({ ...on, SLACK_ADMINS: 'U0ADMIN1,@ada' }).problems).toEqual([expect.objectContaining({ variable: 'SLACK_ADMINS', message: expect.stringContaining('"@ada"') })]);
   });
 
   it('names every bad variable, without echoing a secret', () => {
