@@ -27,6 +27,7 @@ export interface BoltDeps {
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
+export const MERGE_VIEW = 'ticket.merge';
 
 /**
  * Our transports (the hono route, Socket Mode) hand Bolt each command and interaction
@@ -103,6 +104,34 @@ export function createBoltApp(deps: BoltDeps): App {
     }
   });
 
+  // The card's overflow menu: "Merge into…" asks for the target ticket in a modal, opened at once.
+  app.action<BlockAction<{ type: 'overflow'; selected_option: { value: string } } & BlockElementAction>>(CARD_ACTIONS.more, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const number = ticketOfBlockId(action.block_id);
+    if (number === undefined || action.selected_option?.value !== 'merge') return;
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view: mergeModal(number) });
+    } catch (error) {
+      await tell(respond, errorLine(error, logger, { action: 'merge', ticket: number }), logger);
+    }
+  });
+
+  app.view(MERGE_VIEW, async ({ ack, body, view }) => {
+    const number = Number(view.private_metadata);
+    const typed = view.state.values.into?.into?.value?.trim() ?? '';
+    const into = /^#?\d{1,9}$/.test(typed) ? Number(typed.replace('#', '')) : undefined;
+    if (into === undefined) {
+      await ack({ response_action: 'errors', errors: { into: `"${typed}" is not a ticket number: type the number of the ticket to merge #${number} into` } });
+      return;
+    }
+    try {
+      await tickets.merge(number, into, body.user.id);
+      await ack();
+    } catch (error) {
+      await ack({ response_action: 'errors', errors: { into: errorLine(error, logger, { view: MERGE_VIEW, ticket: number }) } });
+    }
+  });
+
   app.view(ESCALATE_VIEW, async ({ ack, body, view }) => {
     const number = Number(view.private_metadata);
     const reason = view.state.values.reason?.reason?.value?.trim();
@@ -136,6 +165,27 @@ export function escalateModal(number: number): types.ModalView {
         optional: true,
         label: { type: 'plain_text', text: 'Why does it need escalating?' },
         element: { type: 'plain_text_input', action_id: 'reason', multiline: true },
+      },
+    ],
+  };
+}
+
+/** The merge modal: the number of the ticket to merge into. */
+export function mergeModal(number: number): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: MERGE_VIEW,
+    private_metadata: String(number),
+    title: { type: 'plain_text', text: `Merge #${number}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Merge' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'into',
+        label: { type: 'plain_text', text: `Merge #${number} into ticket number` },
+        hint: { type: 'plain_text', text: `#${number} is closed and its messages move to that ticket, where the customer's next messages land too.` },
+        element: { type: 'plain_text_input', action_id: 'into', placeholder: { type: 'plain_text', text: 'e.g. 42' } },
       },
     ],
   };

@@ -21,6 +21,7 @@ export type TicketCommand =
   | { kind: 'note'; number: number; text: string }
   | { kind: 'tag'; number: number; tags: string[] }
   | { kind: 'team'; number: number; team: string }
+  | { kind: 'merge'; number: number; into: number }
   | { kind: 'duty'; on: boolean }
   | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
   | { kind: 'invalid'; message: string };
@@ -40,6 +41,7 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   note: '/ticket note N text',
   tag: '/ticket tag N tag…',
   team: '/ticket team N name',
+  merge: '/ticket merge N M',
   duty: '/ticket duty on|off',
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
   sla: '/ticket sla',
@@ -147,6 +149,15 @@ export function parseTicketCommand(text: string): TicketCommand {
         else command.addTags.push(word);
       }
       return command;
+    }
+    case 'merge': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('merge', numberProblem(rest[0]));
+      const into = ticketNumber(rest[1]);
+      if (into === undefined) return invalid('merge', rest[1] ? `"${rest[1]}" is not a ticket number` : `say which ticket to merge #${number} into`);
+      if (rest.length !== 2) return invalid('merge', 'give two ticket numbers');
+      if (number === into) return invalid('merge', `#${number} cannot be merged into itself`);
+      return { kind: 'merge', number, into };
     }
     case 'duty': {
       const word = rest[0]?.toLowerCase();

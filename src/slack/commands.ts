@@ -97,6 +97,11 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         const ticket = await tickets.moveTeam(command.number, command.team, user);
         return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
       }
+      case 'merge': {
+        const merged = await tickets.merge(command.number, command.into, user);
+        const count = `${merged.messages} message${merged.messages === 1 ? '' : 's'}`;
+        return `#${command.number} is merged into #${command.into}: its ${count} moved there, and the customer's next messages on its conversation land on #${command.into}. #${command.number} is closed.`;
+      }
       case 'tag': {
         const ticket = await tickets.tag(command.number, command.tags, user);
         return `#${command.number} is tagged ${ticket.tags.map((t) => `\`${t}\``).join(' ')}.`;

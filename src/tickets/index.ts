@@ -8,6 +8,7 @@ import { choose, rateByLink } from './csat.ts';
 import { deliverTicket } from './delivery.ts';
 import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
+import { mergeTickets } from './merge.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
@@ -18,6 +19,7 @@ import type { Actor } from './types.ts';
 export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
+export type { MergeOutcome } from './merge.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
 export { csatChoiceValue, parseCsatChoice, type CustomerReplies, type StatusLine, type Survey } from './customer-replies.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
@@ -55,6 +57,8 @@ export function createTickets(ctx: TicketContext) {
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
     moveTeam: (number: number, team: string, actor: Actor) => actions.moveTeam(ctx, number, team, actor),
+    /** Merges ticket #number into #into: its messages move there, it is closed pointing at it. */
+    merge: (number: number, into: number, actor: Actor) => mergeTickets(ctx, number, into, actor),
     /** An agent on or off duty (auto-assignment gives tickets only to agents on duty). */
     setDuty: (agent: string, onDuty: boolean) => actions.setDuty(ctx, agent, onDuty),
     contact: (id: number) => contactView(ctx.sql, id),
