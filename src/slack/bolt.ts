@@ -8,7 +8,7 @@ import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
-import { runTicketCommand, type CommandAnswer } from './commands.ts';
+import { CONTACT_UNMERGE_ACTION, runTicketCommand, unmergedText, type CommandAnswer } from './commands.ts';
 import { errorLine } from './responder.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -101,6 +101,23 @@ export function createBoltApp(deps: BoltDeps): App {
       await client.views.open({ trigger_id: body.trigger_id, view: escalateModal(number) });
     } catch (error) {
       await tell(respond, errorLine(error, logger, { action: 'escalate', ticket: number }), logger);
+    }
+  });
+
+  // The Undo button of a contact merge's confirmation: done, the outcome replaces the
+  // confirmation; refused, the reason is told beside it.
+  app.action<BlockAction<{ type: 'button'; value: string } & BlockElementAction>>(CONTACT_UNMERGE_ACTION, async ({ ack, body, action, respond }) => {
+    await ack();
+    let reply: { text: string; replace_original: boolean };
+    try {
+      reply = { text: unmergedText(await tickets.unmergeContacts(action.value, body.user.id)), replace_original: true };
+    } catch (error) {
+      reply = { text: errorLine(error, logger, { action: CONTACT_UNMERGE_ACTION, event: action.value }), replace_original: false };
+    }
+    try {
+      await respond({ response_type: 'ephemeral', ...reply });
+    } catch (error) {
+      logger.warn({ err: error }, 'could not answer a Slack action');
     }
   });
 

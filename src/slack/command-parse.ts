@@ -22,6 +22,8 @@ export type TicketCommand =
   | { kind: 'tag'; number: number; tags: string[] }
   | { kind: 'team'; number: number; team: string }
   | { kind: 'merge'; number: number; into: number }
+  | { kind: 'contact-merge'; from: number; into: number }
+  | { kind: 'contact-unmerge'; event: string }
   | { kind: 'duty'; on: boolean }
   | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
   | { kind: 'invalid'; message: string };
@@ -44,6 +46,8 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   merge: '/ticket merge N M',
   duty: '/ticket duty on|off',
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
+  'contact-merge': '/ticket contact merge A B (contact ids: A goes into B)',
+  'contact-unmerge': '/ticket contact unmerge EVENT',
   sla: '/ticket sla',
   stats: '/ticket stats [today|7d|30d] [team]',
   dashboard: '/ticket dashboard',
@@ -139,6 +143,18 @@ export function parseTicketCommand(text: string): TicketCommand {
       return { kind: 'tag', number, tags: rest.slice(1) };
     }
     case 'contact': {
+      const sub = rest[0]?.toLowerCase();
+      if (sub === 'merge') {
+        const [a, b] = [contactId(rest[1]), contactId(rest[2])];
+        if (a === undefined || b === undefined || rest.length !== 3) return invalid('contact-merge', 'give two contact ids (`/ticket contact N` shows a ticket\'s)');
+        if (a === b) return invalid('contact-merge', `contact ${a} cannot be merged into itself`);
+        return { kind: 'contact-merge', from: a, into: b };
+      }
+      if (sub === 'unmerge') {
+        const event = /^\d{1,18}$/.exec(rest[1] ?? '')?.[0];
+        if (!event || rest.length !== 2) return invalid('contact-unmerge', 'give the number of the merge\'s event');
+        return { kind: 'contact-unmerge', event };
+      }
       const number = ticketNumber(rest[0]);
       if (number === undefined) return invalid('contact', numberProblem(rest[0]));
       const command = { kind: 'contact' as const, number, addTags: [] as string[], removeTags: [] as string[], custom: {} as Record<string, string | null> };
@@ -182,6 +198,11 @@ export function helpText(): string {
 
 function ticketNumber(word: string | undefined): number | undefined {
   const match = NUMBER.exec(word ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function contactId(word: string | undefined): number | undefined {
+  const match = /^(\d{1,9})$/.exec(word ?? '');
   return match ? Number(match[1]) : undefined;
 }
 

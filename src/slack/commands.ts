@@ -5,7 +5,7 @@ import { presetLabel, presetRange, type Preset, type Reports } from '../reports/
 import { formatDuration } from '../shared/duration.ts';
 import type { types } from '@slack/bolt';
 import type { Clock } from '../shared/clock.ts';
-import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
+import type { ContactMergeOutcome, ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
 import { helpText, parseTicketCommand, USAGE, type ListFilter } from './command-parse.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
@@ -88,6 +88,10 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
           : await tickets.contact(id);
         return contactAnswer(command.number, contact);
       }
+      case 'contact-merge':
+        return contactMergeAnswer(await tickets.mergeContacts(command.from, command.into, user));
+      case 'contact-unmerge':
+        return unmergedText(await tickets.unmergeContacts(command.event, user));
       case 'duty': {
         const { assigned } = await tickets.setDuty(user, command.on);
         if (!command.on) return 'You are off duty: no new tickets are assigned to you until you are back on.';
@@ -214,6 +218,34 @@ function showAnswer(view: TicketView): string {
     return `> *${who}*${kind}: ${escapeMrkdwn(clip(m.text, 300)).replace(/\n/g, ' ')}`;
   });
   return [head, escapeMrkdwn(view.subject ?? ''), state, ...(last.length ? ['Latest messages:', ...last] : [])].filter(Boolean).join('\n');
+}
+
+/** Where the Undo button of a contact merge's confirmation points: its event. */
+export const CONTACT_UNMERGE_ACTION = 'contact.unmerge';
+
+/** A contact merge's confirmation, with a button that undoes it. */
+export function contactMergeAnswer(merged: ContactMergeOutcome): CommandAnswer {
+  const text = `Contact ${merged.from} is merged into contact ${merged.into}: ${plural(merged.identities, 'address', 'addresses')} and ${plural(merged.tickets, 'ticket')} moved, tags and fields combined (event ${merged.event}). Until the customer writes again from a moved address, \`/ticket contact unmerge ${merged.event}\` undoes it.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: `contact-merge:${merged.event}`,
+        elements: [{ type: 'button', action_id: CONTACT_UNMERGE_ACTION, text: { type: 'plain_text', text: 'Undo' }, value: merged.event }],
+      },
+    ],
+  };
+}
+
+/** What an agent reads once a contact merge is undone. */
+export function unmergedText(undone: ContactMergeOutcome): string {
+  return `The merge is undone: contact ${undone.from} has its ${plural(undone.identities, 'address', 'addresses')} and ${plural(undone.tickets, 'ticket')} back, and contact ${undone.into} its own tags and fields (event ${undone.event}).`;
+}
+
+function plural(count: number, word: string, words = `${word}s`): string {
+  return `${count} ${count === 1 ? word : words}`;
 }
 
 /** The contact of a ticket, as `/ticket contact` shows it. */

@@ -9,6 +9,7 @@ import { deliverTicket } from './delivery.ts';
 import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
 import { mergeTickets } from './merge.ts';
+import { mergeContacts, unmergeContacts } from './contact-merge.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
@@ -20,6 +21,7 @@ export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type 
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
 export type { MergeOutcome } from './merge.ts';
+export type { ContactMergeOutcome } from './contact-merge.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
 export { csatChoiceValue, parseCsatChoice, type CustomerReplies, type StatusLine, type Survey } from './customer-replies.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
@@ -64,6 +66,10 @@ export function createTickets(ctx: TicketContext) {
     contact: (id: number) => contactView(ctx.sql, id),
     updateContact: (id: number, patch: ContactPatch, actor: Actor) => updateContact(ctx, id, patch, actor),
     contactOfTicket: (number: number) => contactOfTicket(ctx, number),
+    /** Merges contact `from` into `into`: identities and tickets move; undone by its event. */
+    mergeContacts: (from: number, into: number, actor: Actor) => mergeContacts(ctx, from, into, actor),
+    /** Undoes the contact merge of event `eventId`, while nobody has written since from what moved. */
+    unmergeContacts: (eventId: string, actor: Actor) => unmergeContacts(ctx, eventId, actor),
     view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */

@@ -15,7 +15,22 @@ import type { Ephemeral, Json } from './types.ts';
  * act on the message that held the clicked element.
  * https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
  */
-export function applyMessageResponse(ws: Workspace, grant: Pick<ResponseUrlGrant, 'origin' | 'user' | 'channel' | 'messageTs'>, body: Json, source: Ephemeral['source']): void {
+export function applyMessageResponse(ws: Workspace, grant: Pick<ResponseUrlGrant, 'origin' | 'user' | 'channel' | 'messageTs' | 'ephemeral'>, body: Json, source: Ephemeral['source']): void {
+  if (grant.ephemeral && grant.messageTs && (isTrue(body.replace_original) || isTrue(body.delete_original))) {
+    const at = ws.ephemerals.findIndex((e) => e.ts === grant.messageTs && e.user === grant.user);
+    if (at >= 0 && isTrue(body.delete_original)) {
+      ws.ephemerals.splice(at, 1);
+      return;
+    }
+    const shown = ws.ephemerals[at];
+    if (shown) {
+      const { blocks } = readBlocks(body);
+      shown.text = str(body, 'text') ?? '';
+      if (blocks) shown.blocks = blocks;
+      else delete shown.blocks;
+      return;
+    }
+  }
   const original = grant.messageTs ? findMessage(ws, grant.channel, grant.messageTs) : undefined;
   if (original && isTrue(body.delete_original)) {
     deleteMessage(ws, grant.channel, original.ts);

@@ -63,6 +63,8 @@ export interface ActionInput {
   /** A message's element: its channel and ts. */
   channel?: string;
   ts?: string;
+  /** An element of an ephemeral message the person sees (in `channel`): its ts. */
+  ephemeralTs?: string;
   /** A view's element (a modal, or the App Home): its view id. */
   viewId?: string;
 }
@@ -95,6 +97,22 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
     };
   }
   const channel = channelOrThrow(ws, input.channel ?? '');
+  if (input.ephemeralTs) {
+    // Slack sends no `message` for an ephemeral one; its response_url can replace or delete it.
+    // https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
+    const ephemeral = ws.ephemerals.find((e) => e.ts === input.ephemeralTs && e.user === input.user);
+    if (!ephemeral) throw new Error(`slack emulator: ${input.user} sees no ephemeral message ${input.ephemeralTs}`);
+    const found = findElement(ephemeral.blocks ?? [], input.actionId);
+    if (!found) throw new Error(`slack emulator: ephemeral message ${ephemeral.ts} has no element ${input.actionId}`);
+    return {
+      ...common,
+      container: { type: 'message', message_ts: ephemeral.ts, channel_id: ephemeral.channel, is_ephemeral: true },
+      trigger_id: issueTrigger(ws, input.user, ephemeral.channel),
+      channel: { id: channel.id, name: channel.imUser ? 'directmessage' : channel.name },
+      response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: ephemeral.channel, messageTs: ephemeral.ts, ephemeral: true }),
+      actions: [actionEntry(found, input.value, actionTs)],
+    };
+  }
   const message = findMessage(ws, channel.id, input.ts ?? '');
   if (!message) throw new Error(`slack emulator: no message ${input.ts} in ${channel.id}`);
   const found = findElement(message.blocks, input.actionId);

@@ -40,6 +40,8 @@ export interface ResponseUrlGrant {
   channel: string;
   /** For block_actions: the message holding the clicked element (replace_original targets it). */
   messageTs?: string;
+  /** That message is an ephemeral one, seen by `user` only. */
+  ephemeral?: boolean;
   expiresAt: number;
   uses: number;
 }
