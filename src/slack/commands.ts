@@ -103,6 +103,7 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
       }
       case 'merge': {
         const merged = await tickets.merge(command.number, command.into, user);
+        if (merged.already) return `#${command.number} is merged into #${command.into} already.`;
         const count = `${merged.messages} message${merged.messages === 1 ? '' : 's'}`;
         return `#${command.number} is merged into #${command.into}: its ${count} moved there, and the customer's next messages on its conversation land on #${command.into}. #${command.number} is closed.`;
       }
@@ -211,7 +212,7 @@ function showAnswer(view: TicketView): string {
   const channel = channelLabel(view.channel);
   const contact = view.contact.name ?? view.contact.identities[0]?.address ?? 'customer';
   const head = `*#${view.number}* · ${channel.emoji} ${channel.label} · *${escapeMrkdwn(contact)}*`;
-  const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}${view.csat ? ` · rated ${scoreStars(view.csat.score)}` : ''}`;
+  const state = `${view.status}${view.mergedInto ? ` (merged into #${view.mergedInto})` : ''} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}${view.csat ? ` · rated ${scoreStars(view.csat.score)}` : ''}`;
   const last = view.messages.slice(-5).map((m) => {
     const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' || m.automatic ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';
     const kind = m.direction === 'note' ? ' (note)' : '';

@@ -8,6 +8,8 @@ export interface MergeOutcome {
   from: Ticket;
   into: Ticket;
   messages: number;
+  /** The same merge was made before (a repeated command or click): nothing changed now. */
+  already: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function mergeTickets(ctx: TicketContext, number: number, into: num
     const target = locked.find((t) => t.number === into);
     if (!source) throw new NotFoundError(`there is no ticket #${number}`);
     if (!target) throw new NotFoundError(`there is no ticket #${into}`);
+    if (source.mergedInto === target.id) return { from: source, into: target, messages: 0, already: true };
     if (source.status === 'closed') {
       throw new IllegalTransitionError(`#${number} is closed${source.mergedInto ? ' (merged already)' : ''}: there is nothing to merge`, source.status, 'merge');
     }
@@ -43,6 +46,6 @@ export async function mergeTickets(ctx: TicketContext, number: number, into: num
     record(absorbed, 'merged-in', actor, { from: source.number, fromTicketId: source.id, messages });
     // Last, so it is the ticket's latest status event: what the survey and the reports read.
     record(closed, 'status', actor, { from: source.status, to: 'closed', reason: 'merged' });
-    return { from: closed, into: absorbed, messages };
+    return { from: closed, into: absorbed, messages, already: false };
   });
 }

@@ -1,10 +1,10 @@
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import { change, type TicketContext } from './context.ts';
 import { nextStatus } from './lifecycle.ts';
 import { insertMessage } from './messages-sql.ts';
-import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
+import { findTicketById, lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
 import type { Actor, Message, Ticket } from './types.ts';
 import type { Tx } from '../db/index.ts';
 import { addSystemMessage } from './system-messages.ts';
@@ -28,6 +28,7 @@ export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Mess
   return change(ctx, async (tx, record, at) => {
     let ticket = await lockTicketByNumber(tx, input.ticket);
     if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
+    if (ticket.mergedInto !== null) await refuseMerged(tx, ticket);
     const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
     const claims = ticket.assignee === null;
     if (claims || status !== ticket.status) {
@@ -54,6 +55,12 @@ export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Mess
     await scheduleDelivery(ctx, tx, ticket);
     return message;
   });
+}
+
+/** A reply to a ticket merged away is refused, naming the ticket its conversation went to. */
+async function refuseMerged(tx: Tx, ticket: Ticket): Promise<never> {
+  const into = await findTicketById(tx, ticket.mergedInto!);
+  throw new IllegalTransitionError(`#${ticket.number} was merged into #${into?.number ?? '?'}: reply there`, ticket.status, 'agent-reply');
 }
 
 /**

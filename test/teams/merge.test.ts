@@ -76,6 +76,14 @@ describe('/ticket merge N M', () => {
     expect((await inboundTexts(m)).at(-1)).toBe('N3: any news on the invoice?');
     await expect.poll(async () => (await desk.thread(m)).at(-1)?.text ?? '', { timeout: 15_000 }).toBe('N3: any news on the invoice?');
 
+    // A repeat of the command changes nothing; a reply in #N's old thread is pointed to #M.
+    expect(await slashTicket(desk, `merge ${n} ${m}`)).toBe(`#${n} is merged into #${m} already.`);
+    expect(await inboundTexts(m)).toHaveLength(5);
+    const { event } = desk.slack.userPosts({ user: ADA, channel: TRIAGE, thread_ts: await desk.cardTs(n), text: 'replying in the old thread' });
+    await desk.slack.http.event(desk.eventsUrl, event);
+    await expect.poll(() => desk.slack.ephemerals(ADA).map((e) => e.text), { timeout: 10_000 }).toContain(`Not sent to the customer: #${n} was merged into #${m}: reply there.`);
+    expect(await slashTicket(desk, `show ${n}`)).toContain(`closed (merged into #${m})`);
+
     // The API says where #N went, and which messages came from it.
     const shown = await (await getTicket(n)).json();
     expect(shown).toMatchObject({ number: n, status: 'closed', mergedInto: m, messages: [] });
