@@ -7,15 +7,20 @@ export async function lockTicketsByNumber(db: Db, numbers: readonly number[]): P
   return db<Ticket[]>`select * from tickets where number = any(${numbers as number[]}::int[]) order by id for update`;
 }
 
-/** Whether the ticket has a reply not yet handed to the platform (its delivery job still owns it). */
+/** Whether the ticket has an agent's reply not yet handed to the platform (its delivery job still owns it). */
 export async function hasReplyOnItsWay(db: Db, ticketId: number): Promise<boolean> {
-  const rows = await db`select 1 from messages where ticket_id = ${ticketId} and delivery = 'queued' and external_id is null limit 1`;
+  const rows = await db`select 1 from messages where ticket_id = ${ticketId} and delivery = 'queued' and external_id is null and automatic is null limit 1`;
   return rows.length > 0;
 }
 
-/** Moves every message of `fromId` to `intoId`, marked as from `fromId`; returns how many moved. */
+/**
+ * Moves the conversation of `fromId` to `intoId`, marked as from `fromId`; returns how many
+ * messages moved. What Switchboard said about `fromId` itself (its acknowledgement, status
+ * answers, its survey and score: `automatic`) stays with it: one of each per ticket, and a survey
+ * still waiting is withdrawn there (the ticket was merged away).
+ */
 export async function moveMessages(db: Db, fromId: number, intoId: number): Promise<number> {
-  const rows = await db`update messages set ticket_id = ${intoId}, merged_from = ${fromId} where ticket_id = ${fromId} returning 1`;
+  const rows = await db`update messages set ticket_id = ${intoId}, merged_from = ${fromId} where ticket_id = ${fromId} and automatic is null returning 1`;
   return rows.length;
 }
 
