@@ -136,6 +136,10 @@ export function createBoltApp(deps: BoltDeps): App {
   app.view(MERGE_VIEW, async ({ ack, body, view }) => {
     const number = Number(view.private_metadata);
     const typed = view.state.values.into?.into?.value?.trim() ?? '';
+    if (!Number.isInteger(number) || number <= 0) {
+      await ack({ response_action: 'errors', errors: { into: 'This form names no ticket: open it again from the card.' } });
+      return;
+    }
     const into = /^#?\d{1,9}$/.test(typed) ? Number(typed.replace('#', '')) : undefined;
     if (into === undefined) {
       await ack({ response_action: 'errors', errors: { into: `"${typed}" is not a ticket number: type the number of the ticket to merge #${number} into` } });
