@@ -25,7 +25,7 @@ export function slackObserver(deps: { jobs: Jobs; cards: CardChannels }): Ticket
 
     for (const merged of events.filter((e): e is EventOf<'merged-in'> => e.kind === 'merged-in')) {
       const intro = `:twisted_rightwards_arrows: #${merged.data.from} was merged into this ticket by <@${merged.actor}>; its conversation follows.`;
-      await mergeThread(tx, merged.data.fromTicketId, merged.ticketId, merged.data.from, intro);
+      await mergeThread(tx, merged.data.fromTicketId, merged.ticketId, intro);
     }
 
     const messages = events.filter((e): e is EventOf<'message'> => e.kind === 'message');

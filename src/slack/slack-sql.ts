@@ -93,20 +93,28 @@ export async function moveCard(db: Db, ticketId: number, channel: string): Promi
 }
 
 /**
- * Ticket `fromId` was merged into `intoId`: its messages (on `intoId` now) leave its own outbox
- * and are posted again, in arrival order, into the thread of `intoId`, each marked as from
- * #`fromNumber`, after `intro`.
+ * Ticket `fromId` was merged into `intoId`: its messages (on `intoId` now, with those of tickets
+ * merged into it before) leave its own outbox and are posted again, in arrival order, into the
+ * thread of `intoId`, after `intro`, each marked as from the ticket it was written on.
  */
-export async function mergeThread(db: Db, fromId: number, intoId: number, fromNumber: number, intro: string): Promise<void> {
+export async function mergeThread(db: Db, fromId: number, intoId: number, intro: string): Promise<void> {
+  const moved = db`
+    with recursive merged (id) as (
+      select ${fromId}::int
+      union
+      select t.id from tickets t join merged m on t.merged_into = m.id
+    )
+    select id from messages where ticket_id = ${intoId} and merged_from in (select id from merged)`;
   // Outbox before messages, the order the sync job's completeItems takes them in.
-  await db`delete from slack_outbox where ticket_id = ${fromId} and message_id in (select id from messages where ticket_id = ${intoId} and merged_from = ${fromId})`;
-  await db`update messages set slack_ts = null where ticket_id = ${intoId} and merged_from = ${fromId} and slack_ts is not null`;
+  await db`delete from slack_outbox where ticket_id = ${fromId} and message_id in (${moved})`;
+  await db`update messages set slack_ts = null where id in (${moved}) and slack_ts is not null`;
   await queueItems(db, [{ ticketId: intoId, kind: 'note', data: { text: intro } }]);
   await db`
     insert into slack_outbox (ticket_id, kind, message_id, data)
-    select ${intoId}, 'message', id, jsonb_build_object('mergedFrom', ${fromNumber}::int)
-    from messages where ticket_id = ${intoId} and merged_from = ${fromId}
-    order by seq`;
+    select ${intoId}, 'message', m.id, jsonb_build_object('mergedFrom', w.number)
+    from messages m join tickets w on w.id = m.merged_from
+    where m.id in (${moved})
+    order by m.seq`;
 }
 
 /** The old card became a pointer: forget where it was. */

@@ -14,13 +14,16 @@ export async function hasReplyOnItsWay(db: Db, ticketId: number): Promise<boolea
 }
 
 /**
- * Moves the conversation of `fromId` to `intoId`, marked as from `fromId`; returns how many
+ * Moves the conversation of `fromId` to `intoId`, each message marked with the ticket it was
+ * written on (`fromId`, or the one an earlier merge brought it from); returns how many
  * messages moved. What Switchboard said about `fromId` itself (its acknowledgement, status
  * answers, its survey and score: `automatic`) stays with it: one of each per ticket, and a survey
  * still waiting is withdrawn there (the ticket was merged away).
  */
 export async function moveMessages(db: Db, fromId: number, intoId: number): Promise<number> {
-  const rows = await db`update messages set ticket_id = ${intoId}, merged_from = ${fromId} where ticket_id = ${fromId} and automatic is null returning 1`;
+  const rows = await db`
+    update messages set ticket_id = ${intoId}, merged_from = coalesce(merged_from, ${fromId})
+    where ticket_id = ${fromId} and automatic is null returning 1`;
   return rows.length;
 }
 

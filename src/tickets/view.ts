@@ -69,12 +69,13 @@ export interface TicketView {
 export async function ticketView(db: Db, number: number, slaTargets?: SlaTargetsReader): Promise<TicketView> {
   const ticket = await findTicketByNumber(db, number);
   if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
-  const [contact, messages, previous, sla, merges] = await Promise.all([
+  const [contact, messages, previous, sla, merges, mergedFrom] = await Promise.all([
     findContactWithIdentities(db, ticket.contactId),
     listMessages(db, ticket.id),
     ticket.previousTicketId ? db<{ number: number }[]>`select number from tickets where id = ${ticket.previousTicketId}` : Promise.resolve([]),
     slaTargets ? slaTargets(db, ticket.id) : Promise.resolve([]),
     mergeNumbers(db, ticket.id),
+    db<{ number: number }[]>`select number from tickets where merged_into = ${ticket.id} order by number`,
   ]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
@@ -91,7 +92,7 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
     sla,
     previousTicket: previous[0]?.number ?? null,
     mergedInto: ticket.mergedInto === null ? null : (merges.get(ticket.mergedInto) ?? null),
-    mergedFrom: [...merges.entries()].filter(([id]) => id !== ticket.mergedInto).map(([, n]) => n).sort((a, b) => a - b),
+    mergedFrom: mergedFrom.map((t) => t.number),
     createdAt: ticket.createdAt.toISOString(),
     updatedAt: ticket.updatedAt.toISOString(),
     firstResponseAt: iso(ticket.firstResponseAt),
@@ -118,11 +119,12 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
 
 /**
  * The numbers of the tickets a ticket's merges name, by id: the one it went into, those merged
- * into it (its messages name them too).
+ * into it, and those its messages were written on.
  */
 async function mergeNumbers(db: Db, ticketId: number): Promise<Map<number, number>> {
   const rows = await db<{ id: number; number: number }[]>`
     select id, number from tickets where merged_into = ${ticketId}
-      or id = (select merged_into from tickets where id = ${ticketId})`;
+      or id = (select merged_into from tickets where id = ${ticketId})
+      or id in (select merged_from from messages where ticket_id = ${ticketId} and merged_from is not null)`;
   return new Map(rows.map((r) => [r.id, r.number]));
 }

@@ -4,6 +4,7 @@
  * customer's next message on #N's conversation lands on #M.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listFactRows } from '../../src/sla/sla-sql.ts';
 import { CARD_ACTIONS } from '../../src/slack/card.ts';
 import { TEST_API_TOKEN } from '../helpers/switchboard.ts';
 import { ADA, blockText, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
@@ -57,6 +58,11 @@ describe('/ticket merge N M', () => {
     ]);
     expect(events.filter((e) => e.kind === 'status' && e.number === n).at(-1)).toMatchObject({ actor: ADA, data: { to: 'closed', reason: 'merged' } });
 
+    // Each ticket's SLA history (and so the reports) keeps the messages written on it.
+    const facts = async (number: number) => (await listFactRows(desk.app.db.sql, (await ticketRow(number)).id)).map((f) => f.kind);
+    expect(await facts(n)).toEqual(['created', 'inbound', 'inbound', 'status']);
+    expect(await facts(m)).toEqual(['created', 'inbound', 'inbound']);
+
     // #M's thread shows #N's conversation, marked as from #N, after its own; #N's thread points at #M.
     await expect.poll(async () => (await desk.thread(m)).map((p) => p.text ?? ''), { timeout: 15_000 }).toEqual([
       expect.stringContaining('M2: since yesterday'),
@@ -90,6 +96,23 @@ describe('/ticket merge N M', () => {
     const into = (await (await getTicket(m)).json()) as { mergedFrom: number[]; messages: { direction: string; mergedFrom: number | null }[] };
     expect(into.mergedFrom).toEqual([n]);
     expect(into.messages.filter((msg) => msg.direction === 'inbound').map((msg) => msg.mergedFrom)).toEqual([n, null, n, null, null]);
+  });
+
+  it("follows merges on merges: a conversation merged twice lands on the last ticket, whose thread marks each message with the ticket it was written on", async () => {
+    const from = 'mo@example.com';
+    const a = await desk.write(from, 'A: first', { conversation: 'mo-a' });
+    const b = await desk.write(from, 'B: second', { conversation: 'mo-b' });
+    const c = await desk.write(from, 'C: third', { conversation: 'mo-c' });
+    await slashTicket(desk, `merge ${a} ${b}`);
+    await slashTicket(desk, `merge ${b} ${c}`);
+    expect(await inboundTexts(c)).toEqual(['A: first', 'B: second', 'C: third']);
+    await expect.poll(async () => (await desk.thread(c)).map((p) => p.text ?? ''), { timeout: 15_000 }).toEqual([
+      `:twisted_rightwards_arrows: #${b} was merged into this ticket by <@${ADA}>; its conversation follows.`,
+      `_from #${a}_ · A: first`,
+      `_from #${b}_ · B: second`,
+    ]);
+    expect(await desk.write(from, 'A: hello?', { conversation: 'mo-a' })).toBe(c);
+    expect(await desk.write(from, 'B: hello?', { conversation: 'mo-b' })).toBe(c);
   });
 
   it('merges from the card\'s "Merge into…" menu through a modal, and shows a refusal in the modal', async () => {
