@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTACT_UNMERGE_ACTION } from '../../src/slack/commands.ts';
+import { TEST_API_TOKEN } from '../helpers/switchboard.ts';
 import { ADA, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
 
 let desk: SlackDesk;
@@ -49,6 +50,9 @@ describe('/ticket contact merge A B', () => {
     const [recorded] = await desk.app.db.sql<{ actor: string; data: Record<string, unknown> }[]>`select actor, data from events where id = ${event!}::bigint and kind = 'contact-merged'`;
     expect(recorded).toMatchObject({ actor: ADA, data: { from: a, into: b, before: { tags: ['beta'], custom: { plan: 'silver' } } } });
     expect(await slashTicket(desk, `contact ${ticketA}`)).toContain(`(contact ${b}, of #${ticketA})`);
+    const api = (id: number) => fetch(`${desk.app.url}/api/v1/contacts/${id}`, { headers: { authorization: `Bearer ${TEST_API_TOKEN}` } }).then((r) => r.json());
+    expect(await api(a)).toMatchObject({ id: a, identities: [], tickets: { total: 0, open: 0 }, mergedInto: b });
+    expect(await api(b)).toMatchObject({ id: b, tickets: { total: 2, open: 2 }, mergedInto: null });
 
     const undone = await slashTicket(desk, `contact unmerge ${event}`);
     expect(undone).toMatch(new RegExp(`^The merge is undone: contact ${a} has its 1 address and 1 ticket back, and contact ${b} its own tags and fields \\(event \\d+\\)\\.$`));
