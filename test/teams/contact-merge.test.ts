@@ -79,7 +79,7 @@ describe('/ticket contact merge A B', () => {
   });
 
   it('undoes from the Undo button on the confirmation, which then says so in its place; a refusal is told beside it', async () => {
-    const click = (ts: string) => desk.slack.http.interaction(desk.eventsUrl, desk.slack.blockActions({ user: ADA, channel: TRIAGE, ephemeralTs: ts, actionId: CONTACT_UNMERGE_ACTION }));
+    const click = (ts: string) => desk.slack.http.interaction(desk.eventsUrl, desk.slack.blockActions({ user: ADA, channel: TRIAGE, ts, actionId: CONTACT_UNMERGE_ACTION }));
     const { a, b } = await twoContacts('pia');
     await slashTicket(desk, `contact merge ${a} ${b}`);
     const confirmation = desk.slack.ephemerals(ADA).at(-1)!;

@@ -17,19 +17,8 @@ import type { Ephemeral, Json } from './types.ts';
  */
 export function applyMessageResponse(ws: Workspace, grant: Pick<ResponseUrlGrant, 'origin' | 'user' | 'channel' | 'messageTs' | 'ephemeral'>, body: Json, source: Ephemeral['source']): void {
   if (grant.ephemeral && grant.messageTs && (isTrue(body.replace_original) || isTrue(body.delete_original))) {
-    const at = ws.ephemerals.findIndex((e) => e.ts === grant.messageTs && e.user === grant.user);
-    if (at >= 0 && isTrue(body.delete_original)) {
-      ws.ephemerals.splice(at, 1);
-      return;
-    }
-    const shown = ws.ephemerals[at];
-    if (shown) {
-      const { blocks } = readBlocks(body);
-      shown.text = str(body, 'text') ?? '';
-      if (blocks) shown.blocks = blocks;
-      else delete shown.blocks;
-      return;
-    }
+    applyToEphemeral(ws, grant, body);
+    return;
   }
   const original = grant.messageTs ? findMessage(ws, grant.channel, grant.messageTs) : undefined;
   if (original && isTrue(body.delete_original)) {
@@ -66,6 +55,24 @@ export function applyMessageResponse(ws: Workspace, grant: Pick<ResponseUrlGrant
     ...(threadTs ? { thread_ts: threadTs } : {}),
     source,
   });
+}
+
+/**
+ * replace_original / delete_original from an ephemeral message's element: they act on that
+ * ephemeral, which stays the person's alone.
+ */
+function applyToEphemeral(ws: Workspace, grant: Pick<ResponseUrlGrant, 'user' | 'channel' | 'messageTs'>, body: Json): void {
+  const index = ws.ephemerals.findIndex((e) => e.channel === grant.channel && e.ts === grant.messageTs && e.user === grant.user);
+  if (index < 0) return;
+  if (isTrue(body.delete_original)) {
+    ws.ephemerals.splice(index, 1);
+    return;
+  }
+  const original = ws.ephemerals[index]!;
+  original.text = str(body, 'text') ?? '';
+  const { blocks } = readBlocks(body);
+  if (blocks) original.blocks = blocks;
+  else delete original.blocks;
 }
 
 /**

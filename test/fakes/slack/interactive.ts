@@ -63,8 +63,6 @@ export interface ActionInput {
   /** A message's element: its channel and ts. */
   channel?: string;
   ts?: string;
-  /** An element of an ephemeral message the person sees (in `channel`): its ts. */
-  ephemeralTs?: string;
   /** A view's element (a modal, or the App Home): its view id. */
   viewId?: string;
 }
@@ -97,19 +95,19 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
     };
   }
   const channel = channelOrThrow(ws, input.channel ?? '');
-  if (input.ephemeralTs) {
-    // Slack sends no `message` for an ephemeral one; its response_url can replace or delete it.
-    // https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
-    const ephemeral = ws.ephemerals.find((e) => e.ts === input.ephemeralTs && e.user === input.user);
-    if (!ephemeral) throw new Error(`slack emulator: ${input.user} sees no ephemeral message ${input.ephemeralTs}`);
+  const ephemeral = ws.ephemerals.find((e) => e.channel === channel.id && e.ts === input.ts && e.user === input.user);
+  if (ephemeral) {
+    // An ephemeral message is the clicker's alone: Slack sends no `message` for it, only its
+    // container (is_ephemeral), and its response_url can replace or delete it.
+    // https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
     const found = findElement(ephemeral.blocks ?? [], input.actionId);
-    if (!found) throw new Error(`slack emulator: ephemeral message ${ephemeral.ts} has no element ${input.actionId}`);
+    if (!found) throw new Error(`slack emulator: ephemeral ${ephemeral.ts} has no element ${input.actionId}`);
     return {
       ...common,
-      container: { type: 'message', message_ts: ephemeral.ts, channel_id: ephemeral.channel, is_ephemeral: true },
-      trigger_id: issueTrigger(ws, input.user, ephemeral.channel),
+      container: { type: 'message', message_ts: ephemeral.ts, channel_id: channel.id, is_ephemeral: true, ...(ephemeral.thread_ts ? { thread_ts: ephemeral.thread_ts } : {}) },
+      trigger_id: issueTrigger(ws, input.user, channel.id),
       channel: { id: channel.id, name: channel.imUser ? 'directmessage' : channel.name },
-      response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: ephemeral.channel, messageTs: ephemeral.ts, ephemeral: true }),
+      response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: channel.id, messageTs: ephemeral.ts, ephemeral: true }),
       actions: [actionEntry(found, input.value, actionTs)],
     };
   }

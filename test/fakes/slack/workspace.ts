@@ -40,7 +40,7 @@ export interface ResponseUrlGrant {
   channel: string;
   /** For block_actions: the message holding the clicked element (replace_original targets it). */
   messageTs?: string;
-  /** That message is an ephemeral one, seen by `user` only. */
+  /** The clicked element was on an ephemeral message (the person's alone). */
   ephemeral?: boolean;
   expiresAt: number;
   uses: number;
