@@ -8,8 +8,9 @@ import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
-import { CONTACT_UNMERGE_ACTION, runTicketCommand, unmergedText, type CommandAnswer } from './commands.ts';
+import { runTicketCommand, type CommandAnswer } from './commands.ts';
 import { errorLine } from './responder.ts';
+import { listenForMerges } from './merge-actions.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
 
@@ -27,7 +28,6 @@ export interface BoltDeps {
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
-export const MERGE_VIEW = 'ticket.merge';
 
 /**
  * Our transports (the hono route, Socket Mode) hand Bolt each command and interaction
@@ -91,6 +91,8 @@ export function createBoltApp(deps: BoltDeps): App {
     if (action.selected_option?.value) await tickets.moveTeam(n, action.selected_option.value, user);
   });
 
+  listenForMerges(app, deps);
+
   // Escalate asks why first: a modal must be opened with the click's trigger_id within 3 s,
   // so this happens at once, not in a job. https://docs.slack.dev/surfaces/modals#opening_modals
   app.action<BlockAction>(CARD_ACTIONS.escalate, async ({ ack, body, action, client, respond }) => {
@@ -101,55 +103,6 @@ export function createBoltApp(deps: BoltDeps): App {
       await client.views.open({ trigger_id: body.trigger_id, view: escalateModal(number) });
     } catch (error) {
       await tell(respond, errorLine(error, logger, { action: 'escalate', ticket: number }), logger);
-    }
-  });
-
-  // The Undo button of a contact merge's confirmation: done, the outcome replaces the
-  // confirmation; refused, the reason is told beside it.
-  app.action<BlockAction<{ type: 'button'; value: string } & BlockElementAction>>(CONTACT_UNMERGE_ACTION, async ({ ack, body, action, respond }) => {
-    await ack();
-    let reply: { text: string; replace_original: boolean };
-    try {
-      reply = { text: unmergedText(await tickets.unmergeContacts(action.value, body.user.id)), replace_original: true };
-    } catch (error) {
-      reply = { text: errorLine(error, logger, { action: CONTACT_UNMERGE_ACTION, event: action.value }), replace_original: false };
-    }
-    try {
-      await respond({ response_type: 'ephemeral', ...reply });
-    } catch (error) {
-      logger.warn({ err: error }, 'could not answer a Slack action');
-    }
-  });
-
-  // The card's overflow menu: "Merge into…" asks for the target ticket in a modal, opened at once.
-  app.action<BlockAction<{ type: 'overflow'; selected_option: { value: string } } & BlockElementAction>>(CARD_ACTIONS.more, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    const number = ticketOfBlockId(action.block_id);
-    if (number === undefined || action.selected_option?.value !== 'merge') return;
-    try {
-      await client.views.open({ trigger_id: body.trigger_id, view: mergeModal(number) });
-    } catch (error) {
-      await tell(respond, errorLine(error, logger, { action: 'merge', ticket: number }), logger);
-    }
-  });
-
-  app.view(MERGE_VIEW, async ({ ack, body, view }) => {
-    const number = Number(view.private_metadata);
-    const typed = view.state.values.into?.into?.value?.trim() ?? '';
-    if (!Number.isInteger(number) || number <= 0) {
-      await ack({ response_action: 'errors', errors: { into: 'This form names no ticket: open it again from the card.' } });
-      return;
-    }
-    const into = /^#?\d{1,9}$/.test(typed) ? Number(typed.replace('#', '')) : undefined;
-    if (into === undefined) {
-      await ack({ response_action: 'errors', errors: { into: `"${typed}" is not a ticket number: type the number of the ticket to merge #${number} into` } });
-      return;
-    }
-    try {
-      await tickets.merge(number, into, body.user.id);
-      await ack();
-    } catch (error) {
-      await ack({ response_action: 'errors', errors: { into: errorLine(error, logger, { view: MERGE_VIEW, ticket: number }) } });
     }
   });
 
@@ -186,27 +139,6 @@ export function escalateModal(number: number): types.ModalView {
         optional: true,
         label: { type: 'plain_text', text: 'Why does it need escalating?' },
         element: { type: 'plain_text_input', action_id: 'reason', multiline: true },
-      },
-    ],
-  };
-}
-
-/** The merge modal: the number of the ticket to merge into. */
-export function mergeModal(number: number): types.ModalView {
-  return {
-    type: 'modal',
-    callback_id: MERGE_VIEW,
-    private_metadata: String(number),
-    title: { type: 'plain_text', text: `Merge #${number}`.slice(0, 24) },
-    submit: { type: 'plain_text', text: 'Merge' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'into',
-        label: { type: 'plain_text', text: `Merge #${number} into ticket number` },
-        hint: { type: 'plain_text', text: `#${number} is closed and its messages move to that ticket, where the customer's next messages land too.` },
-        element: { type: 'plain_text_input', action_id: 'into', placeholder: { type: 'plain_text', text: 'e.g. 42' } },
       },
     ],
   };

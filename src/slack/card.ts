@@ -38,10 +38,10 @@ export const CARD_ACTIONS = {
   priority: 'ticket.priority',
   assign: 'ticket.assign',
   team: 'ticket.team',
-  /** The card's overflow menu (… : Merge into…). */
-  more: 'ticket.more',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
+  /** The card's overflow menu: Merge into…. */
+  more: 'ticket.more',
 } as const;
 
 const CHANNEL_LABELS: Record<KnownChannelName, { label: string; emoji: string }> = {
