@@ -85,9 +85,12 @@ export async function listFactRowsOf(db: Db, ticketIds: readonly number[]): Prom
         false as automatic, 0 as source, e.id as ord
       from events e where e.ticket_id = any(${ticketIds as number[]}::int[]) and e.kind in ('created', 'status', 'priority')
       union all
-      select m.ticket_id, m.direction, m.created_at, m.delivery, m.sent_at,
+      -- A message a merge moved belongs to the history of the ticket it was written on (merged_from).
+      select coalesce(m.merged_from, m.ticket_id), m.direction, m.created_at, m.delivery, m.sent_at,
         m.automatic is not null or (m.direction = 'outbound' and (m.author is null or m.template)), 1, m.seq
-      from messages m where m.ticket_id = any(${ticketIds as number[]}::int[]) and m.direction in ('inbound', 'outbound')
+      from messages m
+      where ((m.ticket_id = any(${ticketIds as number[]}::int[]) and m.merged_from is null) or m.merged_from = any(${ticketIds as number[]}::int[]))
+        and m.direction in ('inbound', 'outbound')
     ) facts
     order by ticket_id, at, source, ord`;
   const byTicket = new Map<number, FactRow[]>();

@@ -15,6 +15,7 @@ import { contactModal, CONTACT_VIEW, readContactForm, readContactMetadata } from
 import { listenForHeldChoices } from './held-actions.ts';
 import { HOME_ACTIONS, publishHome } from './home.ts';
 import { errorLine } from './responder.ts';
+import { listenForMerges } from './merge-actions.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
 
@@ -98,6 +99,8 @@ export function createBoltApp(deps: BoltDeps): App {
   onCard<{ type: 'static_select'; selected_option: { value: string } | null } & BlockElementAction>(CARD_ACTIONS.team, async (n, user, action) => {
     if (action.selected_option?.value) await tickets.moveTeam(n, action.selected_option.value, user);
   });
+
+  listenForMerges(app, deps);
 
   // Escalate asks why first: a modal must be opened with the click's trigger_id within 3 s,
   // so this happens at once, not in a job. https://docs.slack.dev/surfaces/modals#opening_modals

@@ -19,6 +19,8 @@ export interface CardInput {
   firstMessageRevisions?: Revisions;
   /** The desk's team names: with more than one, the card offers to move the ticket. */
   teams?: readonly string[];
+  /** The ticket it was merged into, and the tickets merged into it (numbers). */
+  merge?: { into: number | null; from: readonly number[] };
 }
 
 export interface Card {
@@ -40,6 +42,8 @@ export const CARD_ACTIONS = {
   contact: 'ticket.contact',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
+  /** The card's overflow menu: Merge into…. */
+  more: 'ticket.more',
 } as const;
 
 const CHANNEL_LABELS: Record<KnownChannelName, { label: string; emoji: string }> = {
@@ -111,8 +115,9 @@ export function ticketCard(input: CardInput): Card {
   // A subject of its own (email), not the first line of the message standing in for one.
   const subject = first && ticket.subject && !first.startsWith(ticket.subject.replace(/…$/, '')) ? `*Subject:* ${escapeMrkdwn(ticket.subject)}\n` : '';
 
+  const mergedInto = input.merge?.into ?? null;
   const fields: types.MrkdwnElement[] = [
-    { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[ticket.status]}` },
+    { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[ticket.status]}${mergedInto ? ` (merged into #${mergedInto})` : ''}` },
     { type: 'mrkdwn', text: `*Priority*\n${PRIORITY_EMOJI[ticket.priority]} ${capitalise(ticket.priority)}` },
     { type: 'mrkdwn', text: `*Assignee*\n${ticket.assignee ? `<@${ticket.assignee}>` : '_unassigned_'}` },
   ];
@@ -134,6 +139,13 @@ export function ticketCard(input: CardInput): Card {
   if (ticket.routedBy?.length) {
     const rules = ticket.routedBy.map((r) => `“${escapeMrkdwn(r)}”`).join(', ');
     blocks.push({ type: 'context', block_id: 'routing', elements: [{ type: 'mrkdwn', text: `:twisted_rightwards_arrows: routed by rule${ticket.routedBy.length > 1 ? 's' : ''} ${rules}` }] });
+  }
+  if (mergedInto) {
+    blocks.push({ type: 'context', block_id: 'merged-into', elements: [{ type: 'mrkdwn', text: `:twisted_rightwards_arrows: Merged into *#${mergedInto}*: its conversation continues there.` }] });
+  }
+  if (input.merge?.from.length) {
+    const from = input.merge.from.map((n) => `#${n}`).join(', ');
+    blocks.push({ type: 'context', block_id: 'merged-in', elements: [{ type: 'mrkdwn', text: `:twisted_rightwards_arrows: Merged in: ${from} (their messages are in the thread)` }] });
   }
   const actions = cardActions(input.ticket, input.teams ?? []);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: actionsBlockId(ticket.number), elements: actions });
@@ -204,6 +216,11 @@ function cardActions(ticket: CardInput['ticket'], teams: readonly string[]): typ
     });
   }
   elements.push(button(CARD_ACTIONS.contact, 'Contact…'));
+  elements.push({
+    type: 'overflow',
+    action_id: CARD_ACTIONS.more,
+    options: [{ text: { type: 'plain_text', text: 'Merge into…' }, value: 'merge' }],
+  });
   return elements;
 }
 

@@ -22,6 +22,9 @@ export type TicketCommand =
   | { kind: 'note'; number: number; text: string }
   | { kind: 'tag'; number: number; tags: string[] }
   | { kind: 'team'; number: number; team: string }
+  | { kind: 'merge'; number: number; into: number }
+  | { kind: 'contact-merge'; from: number; into: number }
+  | { kind: 'contact-unmerge'; event: string }
   | { kind: 'duty'; on: boolean }
   | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
   | { kind: 'token-new'; scope: Scope; name: string }
@@ -44,8 +47,11 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   note: '/ticket note N text',
   tag: '/ticket tag N tag…',
   team: '/ticket team N name',
+  merge: '/ticket merge N M',
   duty: '/ticket duty on|off',
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
+  'contact-merge': '/ticket contact merge A B (contact ids: A goes into B)',
+  'contact-unmerge': '/ticket contact unmerge EVENT',
   sla: '/ticket sla',
   stats: '/ticket stats [today|7d|30d] [team]',
   dashboard: '/ticket dashboard',
@@ -144,6 +150,18 @@ export function parseTicketCommand(text: string): TicketCommand {
       return { kind: 'tag', number, tags: rest.slice(1) };
     }
     case 'contact': {
+      const sub = rest[0]?.toLowerCase();
+      if (sub === 'merge') {
+        const [a, b] = [contactId(rest[1]), contactId(rest[2])];
+        if (a === undefined || b === undefined || rest.length !== 3) return invalid('contact-merge', 'give two contact ids (`/ticket contact N` shows a ticket\'s)');
+        if (a === b) return invalid('contact-merge', `contact ${a} cannot be merged into itself`);
+        return { kind: 'contact-merge', from: a, into: b };
+      }
+      if (sub === 'unmerge') {
+        const event = /^\d{1,18}$/.exec(rest[1] ?? '')?.[0];
+        if (!event || rest.length !== 2) return invalid('contact-unmerge', 'give the number of the merge\'s event');
+        return { kind: 'contact-unmerge', event };
+      }
       const number = ticketNumber(rest[0]);
       if (number === undefined) return invalid('contact', numberProblem(rest[0]));
       const command = { kind: 'contact' as const, number, addTags: [] as string[], removeTags: [] as string[], custom: {} as Record<string, string | null> };
@@ -154,6 +172,15 @@ export function parseTicketCommand(text: string): TicketCommand {
         else command.addTags.push(word);
       }
       return command;
+    }
+    case 'merge': {
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('merge', numberProblem(rest[0]));
+      const into = ticketNumber(rest[1]);
+      if (into === undefined) return invalid('merge', rest[1] ? `"${rest[1]}" is not a ticket number` : `say which ticket to merge #${number} into`);
+      if (rest.length !== 2) return invalid('merge', 'give two ticket numbers');
+      if (number === into) return invalid('merge', `#${number} cannot be merged into itself`);
+      return { kind: 'merge', number, into };
     }
     case 'duty': {
       const word = rest[0]?.toLowerCase();
@@ -208,6 +235,11 @@ export function helpText(): string {
 
 function ticketNumber(word: string | undefined): number | undefined {
   const match = NUMBER.exec(word ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function contactId(word: string | undefined): number | undefined {
+  const match = /^(\d{1,9})$/.exec(word ?? '');
   return match ? Number(match[1]) : undefined;
 }
 

@@ -6,7 +6,7 @@ import { presetLabel, presetRange, type Preset, type Reports } from '../reports/
 import { formatDuration } from '../shared/duration.ts';
 import type { types } from '@slack/bolt';
 import type { Clock } from '../shared/clock.ts';
-import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
+import type { ContactMergeOutcome, ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
 import { helpText, parseTicketCommand, USAGE, type ListFilter } from './command-parse.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
@@ -100,6 +100,10 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
           : await tickets.contact(id);
         return contactAnswer(command.number, contact);
       }
+      case 'contact-merge':
+        return contactMergeAnswer(await tickets.mergeContacts(command.from, command.into, user));
+      case 'contact-unmerge':
+        return unmergedText(await tickets.unmergeContacts(command.event, user));
       case 'duty': {
         const { assigned } = await tickets.setDuty(user, command.on);
         if (!command.on) return 'You are off duty: no new tickets are assigned to you until you are back on.';
@@ -108,6 +112,12 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
       case 'team': {
         const ticket = await tickets.moveTeam(command.number, command.team, user);
         return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
+      }
+      case 'merge': {
+        const merged = await tickets.merge(command.number, command.into, user);
+        if (merged.already) return `#${command.number} is merged into #${command.into} already.`;
+        const count = `${merged.messages} message${merged.messages === 1 ? '' : 's'}`;
+        return `#${command.number} is merged into #${command.into}: its ${count} moved there, and the customer's next messages on its conversation land on #${command.into}. #${command.number} is closed.`;
       }
       case 'tag': {
         const ticket = await tickets.tag(command.number, command.tags, user);
@@ -214,13 +224,41 @@ function showAnswer(view: TicketView): string {
   const channel = channelLabel(view.channel);
   const contact = view.contact.name ?? view.contact.identities[0]?.address ?? 'customer';
   const head = `*#${view.number}* · ${channel.emoji} ${channel.label} · *${escapeMrkdwn(contact)}*`;
-  const state = `${view.status} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}${view.csat ? ` · rated ${scoreStars(view.csat.score)}` : ''}`;
+  const state = `${view.status}${view.mergedInto ? ` (merged into #${view.mergedInto})` : ''} · ${view.priority} priority · ${view.assignee ? `<@${view.assignee}>` : '_unassigned_'}${view.escalationLevel ? ` · escalation level ${view.escalationLevel}` : ''}${view.tags.length ? ` · ${view.tags.map((t) => `\`${t}\``).join(' ')}` : ''}${view.csat ? ` · rated ${scoreStars(view.csat.score)}` : ''}`;
   const last = view.messages.slice(-5).map((m) => {
     const who = m.direction === 'inbound' ? escapeMrkdwn(contact) : m.direction === 'system' || m.automatic ? 'Switchboard' : m.author ? `<@${m.author}>` : 'agent';
     const kind = m.direction === 'note' ? ' (note)' : '';
     return `> *${who}*${kind}: ${escapeMrkdwn(clip(m.text, 300)).replace(/\n/g, ' ')}`;
   });
   return [head, escapeMrkdwn(view.subject ?? ''), state, ...(last.length ? ['Latest messages:', ...last] : [])].filter(Boolean).join('\n');
+}
+
+/** Where the Undo button of a contact merge's confirmation points: its event. */
+export const CONTACT_UNMERGE_ACTION = 'contact.unmerge';
+
+/** A contact merge's confirmation, with a button that undoes it. */
+export function contactMergeAnswer(merged: ContactMergeOutcome): CommandAnswer {
+  const text = `Contact ${merged.from} is merged into contact ${merged.into}: ${plural(merged.identities, 'address', 'addresses')} and ${plural(merged.tickets, 'ticket')} moved, tags and fields combined (event ${merged.event}). Until the customer writes again from a moved address, \`/ticket contact unmerge ${merged.event}\` undoes it.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: `contact-merge:${merged.event}`,
+        elements: [{ type: 'button', action_id: CONTACT_UNMERGE_ACTION, text: { type: 'plain_text', text: 'Undo' }, value: merged.event }],
+      },
+    ],
+  };
+}
+
+/** What an agent reads once a contact merge is undone. */
+export function unmergedText(undone: ContactMergeOutcome): string {
+  return `The merge is undone: contact ${undone.from} has its ${plural(undone.identities, 'address', 'addresses')} and ${plural(undone.tickets, 'ticket')} back, and contact ${undone.into} its own tags and fields (event ${undone.event}).`;
+}
+
+function plural(count: number, word: string, words = `${word}s`): string {
+  return `${count} ${count === 1 ? word : words}`;
 }
 
 /** The contact of a ticket, as `/ticket contact` shows it. */

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/index.ts';
 import type { Jobs } from '../jobs/index.ts';
 import type { EventOf, TicketEvent, TicketObserver } from '../tickets/index.ts';
-import { ensureCards, moveCard, queueItems, queueMessages, type CardChannels, type NewOutboxItem } from './slack-sql.ts';
+import { ensureCards, mergeThread, moveCard, queueItems, queueMessages, type CardChannels, type NewOutboxItem } from './slack-sql.ts';
 import { slackDate } from './text.ts';
 import { csatText, slaLateText, slaWarningText } from './thread-posts.ts';
 import { scheduleSync } from './thread-sync.ts';
@@ -21,6 +21,11 @@ export function slackObserver(deps: { jobs: Jobs; cards: CardChannels }): Ticket
     await ensureCards(tx, ticketIds, deps.cards);
     for (const moved of events.filter((e): e is EventOf<'team-moved'> => e.kind === 'team-moved')) {
       await moveCard(tx, moved.ticketId, deps.cards.byTeam[moved.data.to] ?? deps.cards.fallback);
+    }
+
+    for (const merged of events.filter((e): e is EventOf<'merged-in'> => e.kind === 'merged-in')) {
+      const intro = `:twisted_rightwards_arrows: #${merged.data.from} was merged into this ticket by <@${merged.actor}>; its conversation follows.`;
+      await mergeThread(tx, merged.data.fromTicketId, merged.ticketId, intro);
     }
 
     const messages = events.filter((e): e is EventOf<'message'> => e.kind === 'message');
@@ -78,6 +83,9 @@ async function noticesOf(tx: Tx, events: readonly TicketEvent[]): Promise<NewOut
         break;
       case 'csat':
         items.push({ ticketId, kind: 'note', data: { text: csatText(data) } });
+        break;
+      case 'merged':
+        items.push({ ticketId, kind: 'note', data: { text: `:twisted_rightwards_arrows: <@${event.actor}> merged this ticket into #${data.into}: its messages and the customer's next ones are there now.` } });
         break;
     }
   }

@@ -92,6 +92,31 @@ export async function moveCard(db: Db, ticketId: number, channel: string): Promi
   await queueMessages(db, messages.filter((m) => m !== first).map((m) => m.id), []);
 }
 
+/**
+ * Ticket `fromId` was merged into `intoId`: its messages (on `intoId` now, with those of tickets
+ * merged into it before) leave its own outbox and are posted again, in arrival order, into the
+ * thread of `intoId`, after `intro`, each marked as from the ticket it was written on.
+ */
+export async function mergeThread(db: Db, fromId: number, intoId: number, intro: string): Promise<void> {
+  const moved = db`
+    with recursive merged (id) as (
+      select ${fromId}::int
+      union
+      select t.id from tickets t join merged m on t.merged_into = m.id
+    )
+    select id from messages where ticket_id = ${intoId} and merged_from in (select id from merged)`;
+  // Outbox before messages, the order the sync job's completeItems takes them in.
+  await db`delete from slack_outbox where ticket_id = ${fromId} and message_id in (${moved})`;
+  await db`update messages set slack_ts = null where id in (${moved}) and slack_ts is not null`;
+  await queueItems(db, [{ ticketId: intoId, kind: 'note', data: { text: intro } }]);
+  await db`
+    insert into slack_outbox (ticket_id, kind, message_id, data)
+    select ${intoId}, 'message', m.id, jsonb_build_object('mergedFrom', w.number)
+    from messages m join tickets w on w.id = m.merged_from
+    where m.id in (${moved})
+    order by m.seq`;
+}
+
 /** The old card became a pointer: forget where it was. */
 export async function clearMovedFrom(db: Db, ticketId: number): Promise<void> {
   await db`update slack_cards set moved_from = null where ticket_id = ${ticketId}`;
@@ -234,15 +259,19 @@ export async function forgetCard(db: Db, ticketId: number): Promise<void> {
 /** What a card is rendered from: the ticket, who wrote, and their first message. */
 export interface CardSource {
   ticket: Ticket;
+  /** The ticket this one was merged into, and those merged into it (numbers). */
+  merge: { into: number | null; from: number[] };
   contact: { name: string | null; address: string; kind: IdentityKind; tags: string[]; custom: Record<string, unknown>; earlierTickets: number };
   firstMessage: string | null;
   firstMessageRevisions: Revisions;
 }
 
 export async function cardSource(db: Db, ticketId: number): Promise<CardSource | undefined> {
-  type Row = Ticket & { contactName: string | null; contactTags: string[]; contactCustom: Record<string, unknown>; earlierTickets: number; displayName: string | null; address: string; kind: IdentityKind; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null };
+  type Row = Ticket & { contactName: string | null; contactTags: string[]; contactCustom: Record<string, unknown>; earlierTickets: number; displayName: string | null; address: string; kind: IdentityKind; firstMessage: string | null; firstEditedText: string | null; firstDeletedAt: Date | null; mergedIntoNumber: number | null; mergedFromNumbers: number[] };
   const [row] = await db<Row[]>`
-    select t.*, c.name as contact_name, c.tags as contact_tags, c.custom as contact_custom, i.display_name, i.address, i.kind,
+    select t.*, c.name as contact_name,
+      (select x.number from tickets x where x.id = t.merged_into) as merged_into_number,
+      coalesce((select array_agg(x.number order by x.number) from tickets x where x.merged_into = t.id), '{}') as merged_from_numbers, c.tags as contact_tags, c.custom as contact_custom, i.display_name, i.address, i.kind,
       (select count(*)::int from tickets e where e.contact_id = t.contact_id and e.created_at < t.created_at) as earlier_tickets,
       f.text as first_message, f.edited_text as first_edited_text, f.deleted_at as first_deleted_at
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
@@ -251,9 +280,10 @@ export async function cardSource(db: Db, ticketId: number): Promise<CardSource |
       ) f on true
     where t.id = ${ticketId}`;
   if (!row) return undefined;
-  const { contactName, contactTags, contactCustom, earlierTickets, displayName, address, kind, firstMessage, firstEditedText, firstDeletedAt, ...ticket } = row;
+  const { contactName, contactTags, contactCustom, earlierTickets, displayName, address, kind, firstMessage, firstEditedText, firstDeletedAt, mergedIntoNumber, mergedFromNumbers, ...ticket } = row;
   return {
     ticket,
+    merge: { into: mergedIntoNumber, from: mergedFromNumbers },
     contact: { name: contactName ?? displayName, address, kind, tags: contactTags, custom: contactCustom, earlierTickets },
     firstMessage,
     firstMessageRevisions: { editedText: firstEditedText, deletedAt: firstDeletedAt },

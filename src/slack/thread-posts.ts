@@ -55,7 +55,7 @@ export function nextStep(items: readonly OutboxItem[], customer: Speaker): Step 
     case 'escalation':
       return { kind: 'escalation', ids: [head.id], text: (link) => escalationText(head.data, customer, link) };
     case 'message':
-      return messageStep(items, customer);
+      return markMerged(messageStep(items, customer), head.data.mergedFrom);
     case 'revision':
       return reviseStep(items);
   }
@@ -101,6 +101,7 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
     for (const next of items.slice(1)) {
       const m = next.message;
       if (next.kind !== 'message' || !m || m.direction !== message.direction || m.slackTs || m.attachments.length > 0 || m.original || !m.text.trim() || next.data.offer) break;
+      if (next.data.mergedFrom !== head.data.mergedFrom) break;
       if (length + m.text.length + 1 > JOIN_LIMIT_CHARS) break;
       joined.push(next);
       length += m.text.length + 1;
@@ -117,6 +118,15 @@ function messageStep(items: readonly OutboxItem[], customer: Speaker): Step {
   const who = message.author ? `<@${message.author}>` : 'An agent';
   const text = message.direction === 'note' ? `:memo: *Note* from ${who}:\n${escapeMrkdwn(message.text)}` : `:outbox_tray: ${who} replied to the customer:\n${escapeMrkdwn(message.text)}`;
   return { kind: 'post', ids: [head.id], text: text.slice(0, POST_LIMIT_CHARS) };
+}
+
+/** A message brought by a merge says which ticket it comes from, at the start of its post. */
+function markMerged(step: Step, from: unknown): Step {
+  if (typeof from !== 'number') return step;
+  const mark = `_from #${from}_ · `;
+  if (step.kind === 'post' && !step.blocks) return { ...step, text: `${mark}${step.text}`.slice(0, POST_LIMIT_CHARS) };
+  if (step.kind === 'upload') return { ...step, comment: `${mark}${step.comment}`.slice(0, POST_LIMIT_CHARS) };
+  return step;
 }
 
 /** A refused reply's reason, with a button that sends the approved template instead. */

@@ -16,6 +16,8 @@ export interface ContactView {
   custom: Record<string, string | number | boolean>;
   identities: { kind: IdentityKind; address: string }[];
   tickets: { total: number; open: number };
+  /** The contact this one was merged into (its identities and tickets are there now). */
+  mergedInto: number | null;
 }
 
 /** What may change: tags replaced or added/removed, custom fields merged (null removes one). */
@@ -38,7 +40,15 @@ export async function contactView(db: Db, id: number): Promise<ContactView> {
     db<{ kind: IdentityKind; address: string }[]>`select kind, address from identities where contact_id = ${id} order by id`,
     db<{ total: number; open: number }[]>`select count(*)::int as total, (count(*) filter (where status <> 'closed'))::int as open from tickets where contact_id = ${id}`,
   ]);
-  return { id: contact.id, name: contact.name, tags: contact.tags, custom: contact.custom, identities: [...identities], tickets: counts ?? { total: 0, open: 0 } };
+  return {
+    id: contact.id,
+    name: contact.name,
+    tags: contact.tags,
+    custom: contact.custom,
+    identities: [...identities],
+    tickets: counts ?? { total: 0, open: 0 },
+    mergedInto: contact.mergedInto,
+  };
 }
 
 /**

@@ -9,6 +9,8 @@ import { choose, rateByLink } from './csat.ts';
 import { deliverTicket } from './delivery.ts';
 import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
+import { mergeTickets } from './merge.ts';
+import { mergeContacts, unmergeContacts } from './contact-merge.ts';
 import type { Priority } from './lifecycle.ts';
 import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
@@ -20,6 +22,8 @@ import type { Actor } from './types.ts';
 export { DEFAULT_DELIVERY, change, type AgentAvailability, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
 export type { AgentTransition } from './actions.ts';
+export type { MergeOutcome } from './merge.ts';
+export type { ContactMergeOutcome } from './contact-merge.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
 export { csatChoiceValue, parseCsatChoice, type CustomerReplies, type StatusLine, type Survey } from './customer-replies.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
@@ -68,11 +72,17 @@ export function createTickets(ctx: TicketContext) {
     escalate: (number: number, actor: Actor, reason: string | null) => actions.escalate(ctx, number, actor, reason),
     tag: (number: number, tags: string[], actor: Actor) => actions.tag(ctx, number, tags, actor),
     moveTeam: (number: number, team: string, actor: Actor) => actions.moveTeam(ctx, number, team, actor),
+    /** Merges ticket #number into #into: its messages move there, it is closed pointing at it. */
+    merge: (number: number, into: number, actor: Actor) => mergeTickets(ctx, number, into, actor),
     /** An agent on or off duty (auto-assignment gives tickets only to agents on duty). */
     setDuty: (agent: string, onDuty: boolean) => actions.setDuty(ctx, agent, onDuty),
     contact: (id: number) => contactView(ctx.sql, id),
     updateContact: (id: number, patch: ContactPatch, actor: Actor) => updateContact(ctx, id, patch, actor),
     contactOfTicket: (number: number) => contactOfTicket(ctx, number),
+    /** Merges contact `from` into `into`: identities and tickets move; undone by its event. */
+    mergeContacts: (from: number, into: number, actor: Actor) => mergeContacts(ctx, from, into, actor),
+    /** Undoes the contact merge of event `eventId`, while nobody has written since from what moved. */
+    unmergeContacts: (eventId: string, actor: Actor) => unmergeContacts(ctx, eventId, actor),
     view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */

@@ -14,6 +14,7 @@ import { decide } from './lifecycle.ts';
 import { findByExternalId, insertMessage, RepeatedPlatformId } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
 import type { Message } from './types.ts';
+import { findMergeTarget } from './merge-sql.ts';
 import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
 
 const SUBJECT_LENGTH = 80;
@@ -59,6 +60,11 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       let identity = found;
       // The hints name the ticket the customer answers; a closed one is only linked to.
       let ticket = hinted && hinted.status !== 'closed' ? hinted : active;
+      // A conversation whose ticket was merged away continues on the ticket it went into.
+      const merged = !ticket && found ? await findMergeTarget(tx, { hintedId: hinted?.mergedInto ? hinted.id : null, contactId: found.contactId, channel: inbound.channel, conversation }) : undefined;
+      if (merged) ticket = merged;
+      // Where the customer wrote to and who they copied belong to the ticket's own channel only.
+      const elsewhere = merged !== undefined && merged.channel !== inbound.channel;
       if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
       else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
       const language = normaliseLanguage(inbound.language) ?? identity.language;
@@ -90,7 +96,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       if (ticket && 'status' in decision) {
         const from = ticket.status;
         // Pipelined like the reads above: the ticket's id is all the message needs.
-        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, inbound.recipient ?? null, cc, at), store(ticket.id)]);
+        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at), store(ticket.id)]);
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;

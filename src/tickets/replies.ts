@@ -1,10 +1,10 @@
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
 import { nextStatus } from './lifecycle.ts';
 import { insertMessage } from './messages-sql.ts';
-import { lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
+import { findTicketById, lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
 import type { Actor, Message, Ticket } from './types.ts';
 import type { Tx } from '../db/index.ts';
 import { addSystemMessage } from './system-messages.ts';
@@ -32,11 +32,18 @@ export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Mess
   });
 }
 
+/** A reply to a ticket merged away is refused, naming the ticket its conversation went to. */
+async function refuseMerged(tx: Tx, ticket: Ticket): Promise<never> {
+  const into = await findTicketById(tx, ticket.mergedInto!);
+  throw new IllegalTransitionError(`#${ticket.number} was merged into #${into?.number ?? '?'}: reply there`, ticket.status, 'agent-reply');
+}
+
 /**
  * The reply's writes, inside a change that holds the ticket's lock: claims an unassigned
  * ticket, moves its status, stores the message `queued` and triggers its delivery.
  */
 export async function queueReply(ctx: TicketContext, tx: Tx, record: RecordEvent, at: Date, locked: Ticket, input: Omit<ReplyInput, 'ticket'>): Promise<Message> {
+  if (locked.mergedInto !== null) await refuseMerged(tx, locked);
   let ticket = locked;
   const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
   const claims = ticket.assignee === null;

@@ -46,6 +46,8 @@ export interface Ticket {
   csatScore: number | null;
   /** What the customer wrote with their score. */
   csatComment: string | null;
+  /** The ticket this one was merged into (its id): closed, its conversation continues there. */
+  mergedInto: number | null;
 }
 
 export interface Message {
@@ -78,6 +80,8 @@ export interface Message {
   /** Where it was said, when not in its ticket's conversation (a status question asked elsewhere). */
   conversation: string | null;
   claimedUntil: Date | null;
+  /** The ticket it was on before a merge brought it here (its id). */
+  mergedFrom: number | null;
   sentAt: Date | null;
   createdAt: Date;
 }
@@ -169,6 +173,10 @@ export interface EventData {
    * message that carried it, when they answered by writing). At most one per ticket.
    */
   csat: { score: number; comment: string | null; messageId?: string };
+  /** This ticket was merged into ticket `into` (a number) and closed; its `messages` moved there. */
+  merged: { into: number; intoTicketId: number; messages: number };
+  /** Ticket `from` (a number) was merged into this one: its `messages` are here now. */
+  'merged-in': { from: number; fromTicketId: number; messages: number };
 }
 
 /** How a survey is answered: the platform's buttons, a reply with the number, or signed links. */

@@ -34,6 +34,10 @@ export interface TicketView {
   /** The SLA targets still running or paused (kept by the SLA engine); empty without one. */
   sla: TicketSlaTarget[];
   previousTicket: number | null;
+  /** Where a ticket merged away went (its number): closed, its conversation continues there. */
+  mergedInto: number | null;
+  /** The tickets merged into this one (numbers). */
+  mergedFrom: number[];
   createdAt: string;
   updatedAt: string;
   firstResponseAt: string | null;
@@ -55,6 +59,8 @@ export interface TicketView {
     deliveryError: { code: string | null; reason: string } | null;
     /** Set when Switchboard wrote it, or answered it, by itself: `acknowledgement`, `status`, `survey`. */
     automatic: string | null;
+    /** The ticket it was on before a merge brought it here (its number). */
+    mergedFrom: number | null;
     createdAt: string;
   }[];
 }
@@ -63,11 +69,13 @@ export interface TicketView {
 export async function ticketView(db: Db, number: number, slaTargets?: SlaTargetsReader): Promise<TicketView> {
   const ticket = await findTicketByNumber(db, number);
   if (!ticket) throw new NotFoundError(`there is no ticket #${number}`);
-  const [contact, messages, previous, sla] = await Promise.all([
+  const [contact, messages, previous, sla, merges, mergedFrom] = await Promise.all([
     findContactWithIdentities(db, ticket.contactId),
     listMessages(db, ticket.id),
     ticket.previousTicketId ? db<{ number: number }[]>`select number from tickets where id = ${ticket.previousTicketId}` : Promise.resolve([]),
     slaTargets ? slaTargets(db, ticket.id) : Promise.resolve([]),
+    mergeNumbers(db, ticket.id),
+    db<{ number: number }[]>`select number from tickets where merged_into = ${ticket.id} order by number`,
   ]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
@@ -83,6 +91,8 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
     escalationLevel: ticket.escalationLevel,
     sla,
     previousTicket: previous[0]?.number ?? null,
+    mergedInto: ticket.mergedInto === null ? null : (merges.get(ticket.mergedInto) ?? null),
+    mergedFrom: mergedFrom.map((t) => t.number),
     createdAt: ticket.createdAt.toISOString(),
     updatedAt: ticket.updatedAt.toISOString(),
     firstResponseAt: iso(ticket.firstResponseAt),
@@ -101,7 +111,20 @@ export async function ticketView(db: Db, number: number, slaTargets?: SlaTargets
       delivery: m.delivery,
       deliveryError: m.delivery === 'failed' || m.delivery === 'undelivered' ? { code: m.deliveryCode, reason: m.deliveryReason! } : null,
       automatic: m.automatic,
+      mergedFrom: m.mergedFrom === null ? null : (merges.get(m.mergedFrom) ?? null),
       createdAt: m.createdAt.toISOString(),
     })),
   };
+}
+
+/**
+ * The numbers of the tickets a ticket's merges name, by id: the one it went into, those merged
+ * into it, and those its messages were written on.
+ */
+async function mergeNumbers(db: Db, ticketId: number): Promise<Map<number, number>> {
+  const rows = await db<{ id: number; number: number }[]>`
+    select id, number from tickets where merged_into = ${ticketId}
+      or id = (select merged_into from tickets where id = ${ticketId})
+      or id in (select merged_from from messages where ticket_id = ${ticketId} and merged_from is not null)`;
+  return new Map(rows.map((r) => [r.id, r.number]));
 }

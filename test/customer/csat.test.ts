@@ -3,8 +3,6 @@
  * customer answers by writing), the Slack emulator and a real Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { change } from '../../src/tickets/index.ts';
-import { lockTicketByNumber, updateStatus } from '../../src/tickets/tickets-sql.ts';
 import { ADA, blockText, slashTicket, startSlackDesk, TRIAGE, type SlackDesk } from '../slack/helpers.ts';
 import { deskFile } from './helpers.ts';
 
@@ -101,11 +99,9 @@ describe('the satisfaction survey', () => {
     desk.customer.failNext(1, 429, 2);
     await desk.app.tickets.transition(number, 'resolve', ADA);
     await expect.poll(() => desk.customer.posts.filter((p) => p.body.to === customer).map((p) => p.status), { timeout: 15_000 }).toEqual([429]);
-    // …while the ticket is merged into another, which closes it as issue 17's merge does.
-    await change(desk.app.tickets.context, async (tx, record, at) => {
-      const ticket = (await lockTicketByNumber(tx, number))!;
-      record(await updateStatus(tx, ticket.id, 'closed', at), 'status', ADA, { from: ticket.status, to: 'closed', reason: 'merged' });
-    });
+    // …while the ticket is merged into another of the customer's (issue 17's merge).
+    const other = await desk.write(customer, 'And the same again, elsewhere', { conversation: 'merged-elsewhere' });
+    expect((await desk.app.tickets.merge(number, other, ADA)).already).toBe(false);
     await expect.poll(async () => (await sql()`select delivery_code from messages m join tickets t on t.id = m.ticket_id where t.number = ${number} and m.automatic = 'survey'`).map((r) => r.deliveryCode), { timeout: 15_000 }).toEqual(['survey_withdrawn']);
     expect(received(customer)).toEqual([]);
   });

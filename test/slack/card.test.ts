@@ -41,8 +41,9 @@ describe('the ticket card', () => {
     expect(card.text).toBe('#42 · Email · Ada Lovelace: My order is late (new, normal)');
   });
 
-  it('offers Claim, Escalate, Resolve, a priority menu and an assignee picker on a new ticket', () => {
-    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.priority, CARD_ACTIONS.assign, CARD_ACTIONS.contact]);
+  it('offers Claim, Escalate, Resolve, a priority menu, an assignee picker, a contact button and a menu to merge on a new ticket', () => {
+    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.priority, CARD_ACTIONS.assign, CARD_ACTIONS.contact, CARD_ACTIONS.more]);
+    expect(text(base)).toContain('"text":"Merge into…"},"value":"merge"');
     const actions = ticketCard(base).blocks.at(-1) as { block_id: string };
     expect(ticketOfBlockId(actions.block_id)).toBe(42);
   });
@@ -53,6 +54,14 @@ describe('the ticket card', () => {
     expect(text(claimed)).toContain('"initial_user":"U0AGENT001"');
     expect(text(claimed)).toContain('"initial_option":{"text":{"type":"plain_text","text":"Urgent priority"},"value":"urgent"}');
     expect(actionIds(claimed)).not.toContain(CARD_ACTIONS.claim);
+  });
+
+  it('says where a merged ticket went, and which tickets were merged into one', () => {
+    const merged = text({ ...withTicket({ status: 'closed' }), merge: { into: 43, from: [] } });
+    expect(merged).toContain('*Status*\\nClosed (merged into #43)');
+    expect(merged).toContain('Merged into *#43*: its conversation continues there.');
+    expect(text({ ...base, merge: { into: null, from: [40, 41] } })).toContain('Merged in: #40, #41 (their messages are in the thread)');
+    expect(text(base)).not.toContain('Merged');
   });
 
   it('offers Reopen instead of Resolve when resolved, and no controls once closed', () => {

@@ -39,6 +39,17 @@ describe('/ticket parsing', () => {
     expect(parseTicketCommand('tag 5 billing vip')).toEqual({ kind: 'tag', number: 5, tags: ['billing', 'vip'] });
   });
 
+  it('reads merges of tickets and of contacts, and the undo of a contact merge', () => {
+    expect(parseTicketCommand('merge 12 #14')).toEqual({ kind: 'merge', number: 12, into: 14 });
+    expect(parseTicketCommand('contact merge 3 7')).toEqual({ kind: 'contact-merge', from: 3, into: 7 });
+    expect(parseTicketCommand('contact 12 vip')).toMatchObject({ kind: 'contact', number: 12, addTags: ['vip'] });
+    expect(parseTicketCommand('contact unmerge 981')).toEqual({ kind: 'contact-unmerge', event: '981' });
+    expect(parseTicketCommand('merge 12 12')).toEqual({ kind: 'invalid', message: '#12 cannot be merged into itself. Usage: `/ticket merge N M`' });
+    expect(parseTicketCommand('merge 12 14 15')).toEqual({ kind: 'invalid', message: 'give two ticket numbers. Usage: `/ticket merge N M`' });
+    expect(parseTicketCommand('contact merge 3')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('give two contact ids') });
+    expect(parseTicketCommand('contact unmerge')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Usage: `/ticket contact unmerge EVENT`') });
+  });
+
   it('answers an unknown subcommand with a pointer to help', () => {
     expect(parseTicketCommand('frobnicate')).toEqual({ kind: 'invalid', message: '`frobnicate` is not a /ticket command. Try `/ticket help`.' });
   });

@@ -37,7 +37,7 @@ describe('contacts over the API', () => {
     const id = await contactOf(number);
     const shown = await api('GET', id);
     expect(shown.status).toBe(200);
-    expect(await shown.json()).toEqual({ id, name: 'ada@example.com', tags: [], custom: {}, identities: [{ kind: 'api', address: 'ada@example.com' }], tickets: { total: 1, open: 1 } });
+    expect(await shown.json()).toEqual({ id, name: 'ada@example.com', tags: [], custom: {}, identities: [{ kind: 'api', address: 'ada@example.com' }], tickets: { total: 1, open: 1 }, mergedInto: null });
 
     const patched = await api('PATCH', id, { tags: ['VIP', 'beta'], custom: { plan: 'gold', seats: 12 } });
     expect(patched.status).toBe(200);
