@@ -1,15 +1,17 @@
-import { App, type BlockAction, type BlockElementAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import { App, type BlockAction, type BlockElementAction, type Receiver, type types } from '@slack/bolt';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Reports } from '../reports/index.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { Macros } from '../macros/index.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
 import { runTicketCommand, type CommandAnswer } from './commands.ts';
-import { errorLine } from './responder.ts';
+import { errorLine, tell } from './responder.ts';
+import { agentNames, openMacroCommandModal, registerMacroListeners } from './macros.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
 
@@ -24,6 +26,8 @@ export interface BoltDeps {
   channelStatus(): Promise<ChannelStatusLine[]>;
   /** Figures and dashboard links, for `/ticket stats` and `/ticket dashboard`. */
   reports: Reports;
+  /** Canned replies: `/ticket macro`, "Reply with macro…". */
+  macros: Macros;
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
@@ -49,17 +53,30 @@ export function createBoltApp(deps: BoltDeps): App {
     logger: boltLogger(logger),
   });
 
-  app.command('/ticket', async ({ command, ack, respond }) => {
+  const macroDeps = { ...deps, botToken: deps.config.botToken };
+  const commandDeps = { ...deps, agentName: agentNames(deps.sql, app.client, deps.config.botToken, logger) };
+  app.command('/ticket', async ({ command, ack, respond, client }) => {
     const shape = (answer: CommandAnswer) => ({ response_type: 'ephemeral' as const, ...(typeof answer === 'string' ? { text: answer } : answer) });
+    const parsed = parseTicketCommand(command.text);
+    // Adding a macro and picking one open a modal, with the command's trigger (3 s): at once.
+    if (parsed.kind === 'macro' && (parsed.macro.action === 'add' || parsed.macro.action === 'pick')) {
+      try {
+        await openMacroCommandModal(macroDeps, client, command.trigger_id, parsed.macro);
+        await ack();
+      } catch (error) {
+        await ack(shape(errorLine(error, logger, { command: command.text })));
+      }
+      return;
+    }
     // Figures over a month of a busy desk can take longer than the 3 s Slack gives the
     // acknowledgement: acknowledge at once and answer through the response_url.
     // https://docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands
-    if (parseTicketCommand(command.text).kind === 'stats') {
+    if (parsed.kind === 'stats') {
       await ack();
-      await respond(shape(await runTicketCommand(deps, command.user_id, command.text)));
+      await respond(shape(await runTicketCommand(commandDeps, command.user_id, command.text)));
       return;
     }
-    await ack(shape(await runTicketCommand(deps, command.user_id, command.text)));
+    await ack(shape(await runTicketCommand(commandDeps, command.user_id, command.text, command.trigger_id)));
   });
 
   /** A card control: acknowledged at once, then the change; a refusal is told to the clicker only. */
@@ -114,6 +131,8 @@ export function createBoltApp(deps: BoltDeps): App {
     }
   });
 
+  registerMacroListeners(app, macroDeps);
+
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
   });
@@ -139,13 +158,4 @@ export function escalateModal(number: number): types.ModalView {
       },
     ],
   };
-}
-
-/** An ephemeral line to the person who clicked, through the click's response_url. */
-async function tell(respond: RespondFn, text: string, logger: Logger): Promise<void> {
-  try {
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
-  } catch (error) {
-    logger.warn({ err: error }, 'could not answer a Slack action');
-  }
 }

@@ -36,6 +36,8 @@ export const CARD_ACTIONS = {
   priority: 'ticket.priority',
   assign: 'ticket.assign',
   team: 'ticket.team',
+  /** "Reply with macro…": a modal to pick a canned reply, preview and edit it, and send it. */
+  macro: 'ticket.macro',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
 } as const;
@@ -177,6 +179,7 @@ function cardActions(ticket: CardInput['ticket'], teams: readonly string[]): typ
   elements.push(button(CARD_ACTIONS.escalate, 'Escalate', 'danger'));
   if (ticket.status === 'resolved') elements.push(button(CARD_ACTIONS.reopen, 'Reopen'));
   else elements.push(button(CARD_ACTIONS.resolve, 'Resolve'));
+  elements.push(button(CARD_ACTIONS.macro, 'Reply with macro…'));
   const option = (p: Priority): types.PlainTextOption => ({ text: { type: 'plain_text', text: `${capitalise(p)} priority` }, value: p });
   elements.push({
     type: 'static_select',

@@ -4,10 +4,13 @@ import type { Logger } from '../log.ts';
 import { presetLabel, presetRange, type Preset, type Reports } from '../reports/index.ts';
 import { formatDuration } from '../shared/duration.ts';
 import type { types } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { Macros } from '../macros/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
-import { helpText, parseTicketCommand, USAGE, type ListFilter } from './command-parse.ts';
+import { helpText, parseTicketCommand, USAGE, type ListFilter, type MacroCommand } from './command-parse.ts';
+import { macroEffects, macroListText } from './macro-views.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
@@ -21,6 +24,9 @@ export interface CommandDeps {
   logger: Logger;
   channelStatus(): Promise<ChannelStatusLine[]>;
   reports: Reports;
+  macros: Macros;
+  /** How customers read an agent's name ({{agent.name}}), asked of Slack when not known yet. */
+  agentName(user: string): Promise<string | undefined>;
 }
 
 /** What `/ticket` answers: a line of text, or Block Kit with its text fallback. */
@@ -32,7 +38,7 @@ const LIST_LIMIT = 20;
  * Runs `/ticket <text>` for `user` and returns the one ephemeral answer. A change goes through
  * the ticket service, so it records an event with the user as actor and the card follows.
  */
-export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<CommandAnswer> {
+export async function runTicketCommand(deps: CommandDeps, user: string, text: string, triggerId?: string): Promise<CommandAnswer> {
   const command = parseTicketCommand(text);
   const { tickets } = deps;
   try {
@@ -97,6 +103,8 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         const ticket = await tickets.moveTeam(command.number, command.team, user);
         return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
       }
+      case 'macro':
+        return await macroAnswer(deps, user, command.macro, triggerId ?? randomUUID());
       case 'tag': {
         const ticket = await tickets.tag(command.number, command.tags, user);
         return `#${command.number} is tagged ${ticket.tags.map((t) => `\`${t}\``).join(' ')}.`;
@@ -104,6 +112,29 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
     }
   } catch (error) {
     return errorLine(error, deps.logger, { command: text });
+  }
+}
+
+/**
+ * `/ticket macro …` that answers in a line (adding one and picking one open modals, in bolt.ts).
+ * A send is keyed by the command's trigger id: the same invocation delivered again sends nothing more.
+ */
+async function macroAnswer(deps: CommandDeps, user: string, command: MacroCommand, once: string): Promise<string> {
+  switch (command.action) {
+    case 'list':
+      return macroListText(await deps.macros.list());
+    case 'delete':
+      await deps.macros.remove(command.name);
+      return `Macro \`${command.name}\` is deleted.`;
+    case 'send': {
+      const agentName = await deps.agentName(user);
+      const { macro } = await deps.macros.send({ number: command.number, name: command.name, agent: user, ...(agentName ? { agentName } : {}), once });
+      const effects = macroEffects(macro);
+      return `Sent \`${macro.name}\` to #${command.number}${effects ? ` (it ${effects})` : ''}.`;
+    }
+    case 'add':
+    case 'pick':
+      return `Usage: \`${USAGE.macro}\``;
   }
 }
 

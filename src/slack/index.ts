@@ -1,4 +1,5 @@
 import { QUEUES } from '../jobs/index.ts';
+import { createMacros } from '../macros/index.ts';
 import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
 import { createBoltApp } from './bolt.ts';
@@ -45,7 +46,8 @@ export const slackModule: ModuleFactory = (deps) => {
   const sql = deps.database.sql;
   const client = createWebClient(config, logger, deps.fetch);
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports });
+  const macros = createMacros({ sql, tickets });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, macros });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 
@@ -70,6 +72,8 @@ export const slackModule: ModuleFactory = (deps) => {
     noticeObserver: slackNoticeObserver(jobs),
     ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
     async start() {
+      // switchboard.yml's macros, stored by every instance (an upsert that changes nothing twice).
+      await macros.syncFromConfig(deps.config.macros);
       await jobs.work<{ ticketId: number }>(QUEUES.slackSync, { localConcurrency: 4 }, (job) => syncTicket(sync, job.data.ticketId));
       await jobs.work<{ event: Record<string, unknown> }>(QUEUES.slackEvent, { localConcurrency: 2 }, (job) =>
         handleSlackEvent({ sql, jobs, tickets, client, config, clock, logger, fetch: deps.fetch }, job.data.event),

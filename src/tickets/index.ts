@@ -9,7 +9,7 @@ import { deliverTicket } from './delivery.ts';
 import { recordDeliveryReport } from './delivery-reports.ts';
 import { ingest } from './intake.ts';
 import type { Priority } from './lifecycle.ts';
-import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
+import { note, reply, sendTemplate, type NoteInput, type OnceReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
 import { ticketView } from './view.ts';
 import { findTicketByNumber, listTickets, type TicketFilter } from './tickets-sql.ts';
@@ -17,14 +17,14 @@ import type { Actor } from './types.ts';
 
 export { DEFAULT_DELIVERY, change, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
-export type { AgentTransition } from './actions.ts';
+export { cleanTags, type AgentTransition } from './actions.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
 export { csatChoiceValue, parseCsatChoice, type CustomerReplies, type StatusLine, type Survey } from './customer-replies.ts';
 export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
 export type { TicketFilter } from './tickets-sql.ts';
 export type { ContactPatch, ContactView } from './contacts.ts';
 export { addSystemMessage } from './system-messages.ts';
-export { scheduleDelivery } from './replies.ts';
+export { scheduleDelivery, type OnceReplyInput, type ReplyEffects } from './replies.ts';
 
 /** The ticket operations every surface (API, Slack, SLA, channels) goes through. */
 export function createTickets(ctx: TicketContext) {
@@ -44,7 +44,8 @@ export function createTickets(ctx: TicketContext) {
     rateByLink: (number: number, score: number, comment: string | null) => rateByLink(ctx, number, score, comment),
     /** A surveyed ticket, for the survey link's page; undefined when it was never surveyed. */
     surveyed: (number: number) => findSurveyed(ctx.sql, number),
-    reply: (input: ReplyInput) => reply(ctx, input),
+    /** Queues an agent's reply; with `once`, a repeat of the key sends nothing more; `then` also sets status, priority, tags. */
+    reply: (input: OnceReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
     /** Sends the channel's approved template (WhatsApp outside the 24-hour window). */
     sendTemplate: (number: number, actor: Actor) => sendTemplate(ctx, number, actor),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../src/slack/index.ts';
+import { SHORTCUT_IDS } from '../../src/slack/shortcuts.ts';
 
 const manifest = readFileSync(new URL('../../slack-manifest.yml', import.meta.url), 'utf8');
 const listed = (key: string) => {
@@ -14,6 +15,11 @@ describe('slack-manifest.yml', () => {
     // events; files.getUploadURLExternal/completeUploadExternal and url_private; reactions.add;
     // users.info (agents' names); the slash command. https://docs.slack.dev/reference/scopes
     expect(listed('bot').sort()).toEqual(['channels:history', 'chat:write', 'chat:write.customize', 'commands', 'files:read', 'files:write', 'groups:history', 'reactions:write', 'users:read']);
+  });
+
+  it('declares every message shortcut Switchboard answers', () => {
+    const declared = [...manifest.matchAll(/- name: .+\n\s+type: message\n\s+callback_id: (\S+)\n/g)].map((m) => m[1]);
+    expect(declared.sort()).toEqual([...SHORTCUT_IDS].sort());
   });
 
   it('subscribes to the events Switchboard handles', () => {

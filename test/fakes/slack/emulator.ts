@@ -7,7 +7,7 @@ import { applyMessageResponse, applyViewSubmissionResponse, commandAckBody } fro
 import { eventCallback, urlVerification, userDeletes, userEdits, userOpensHome, userPosts, userUploads } from './events.ts';
 import { createFaults, createLatencyStats, type FaultKind } from './faults.ts';
 import { deliverCommand, deliverEvent, deliverInteraction, type DeliveryOptions, type EventDeliveryOptions, type HttpDelivery } from './inbound-http.ts';
-import { blockActions, issueTrigger, slashCommand, viewSubmission, type ActionInput, type CommandInput, type SubmissionInput } from './interactive.ts';
+import { blockActions, issueTrigger, messageShortcut, slashCommand, viewSubmission, type ActionInput, type CommandInput, type ShortcutInput, type SubmissionInput } from './interactive.ts';
 import { findMessage, threadOf, topLevel } from './messages.ts';
 import type { MethodEnv } from './methods/index.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -102,6 +102,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     slashCommand: (input: CommandInput) => slashCommand(ws, base, input),
     blockActions: (input: ActionInput) => blockActions(ws, base, input),
     viewSubmission: (input: SubmissionInput) => viewSubmission(ws, input),
+    /** A message shortcut used on a message (a thread reply or a card). */
+    messageShortcut: (input: ShortcutInput) => messageShortcut(ws, base, input),
     newTriggerId: (user: string) => issueTrigger(ws, user),
     /** Deliver a `message` event for each of the app's own posts, as Slack does (off by default). */
     echoBotMessages: (target: EchoTarget) => echoBotMessages(ws, socket, target, echoes),

@@ -110,6 +110,41 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
   };
 }
 
+export interface ShortcutInput {
+  user: string;
+  /** The shortcut's callback_id, as the app's manifest declares it. */
+  callbackId: string;
+  /** The message it is used on: its channel and ts (a thread reply, or a top-level message). */
+  channel: string;
+  ts: string;
+}
+
+/**
+ * A message shortcut's payload (Bolt's MessageShortcut): the whole message, its channel, a
+ * trigger_id and a response_url. https://docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload
+ */
+export function messageShortcut(ws: Workspace, base: string, input: ShortcutInput): Json {
+  const channel = channelOrThrow(ws, input.channel);
+  const message = findMessage(ws, channel.id, input.ts);
+  if (!message) throw new Error(`slack emulator: no message ${input.ts} in ${channel.id}`);
+  const user = ws.users.get(input.user);
+  return {
+    type: 'message_action',
+    token: ws.tokens.verification,
+    action_ts: ws.nextTs(),
+    team: { id: ws.team.id, domain: ws.team.domain },
+    user: { id: input.user, username: user?.name ?? input.user, name: user?.name ?? input.user, team_id: ws.team.id },
+    channel: { id: channel.id, name: channel.imUser ? 'directmessage' : channel.name },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: input.callbackId,
+    trigger_id: issueTrigger(ws, input.user, channel.id),
+    response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: channel.id }),
+    message_ts: message.ts,
+    message: structuredClone(message),
+  };
+}
+
 export interface SubmissionInput {
   user: string;
   viewId: string;

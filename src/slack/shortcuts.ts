@@ -1,0 +1,11 @@
+/**
+ * The message shortcuts slack-manifest.yml declares, by callback id. Slack runs no slash
+ * command inside a thread, so these are the way in from one.
+ * https://docs.slack.dev/interactivity/implementing-shortcuts#messages
+ */
+export const SHORTCUTS = {
+  /** "Reply with macro": the reply modal for the ticket of the thread. */
+  macro: 'ticket.macro',
+} as const;
+
+export const SHORTCUT_IDS: ReadonlySet<string> = new Set(Object.values(SHORTCUTS));
