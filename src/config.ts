@@ -3,6 +3,7 @@ import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
+import { parseKnowledgeConfig, type KnowledgeConfig } from './knowledge/config.ts';
 import type { MacroDefinition } from './macros/types.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
@@ -36,6 +37,8 @@ export interface Config {
   readonly reports: ReportsConfig;
   /** What customers hear from Switchboard itself (switchboard.yml `customer:`); undefined: nothing. */
   readonly customer: CustomerSettings | undefined;
+  /** The knowledge base: its Markdown folder and search language (KB_DIR, KB_LANGUAGE). */
+  readonly knowledge: KnowledgeConfig;
   /** Canned replies of switchboard.yml (`macros:`), stored at start-up. */
   readonly macros: readonly MacroDefinition[];
   /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
@@ -79,6 +82,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),
     macros: deepFreeze(desk.macros),
+    knowledge: deepFreeze(parseKnowledgeConfig(reader)),
     eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
   };
   const config: Config = { ...core, reports: deepFreeze(parseReportsConfig(reader, core.sla)) };

@@ -4,6 +4,7 @@ import type { Sql } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Reports } from '../reports/index.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { KnowledgeBase } from '../knowledge/index.ts';
 import type { Macros } from '../macros/index.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
@@ -11,6 +12,7 @@ import type { SlackConfig } from './config.ts';
 import { parseTicketCommand } from './command-parse.ts';
 import { runTicketCommand, type CommandAnswer } from './commands.ts';
 import { errorLine, tell } from './responder.ts';
+import { registerKnowledgeListeners } from './kb.ts';
 import { agentNames, openMacroCommandModal, registerMacroListeners } from './macros.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
@@ -28,6 +30,8 @@ export interface BoltDeps {
   reports: Reports;
   /** Canned replies: `/ticket macro`, "Reply with macro…". */
   macros: Macros;
+  /** Articles: `/ticket kb`, "Send to customer", "Save as article". */
+  kb: KnowledgeBase;
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
@@ -132,6 +136,7 @@ export function createBoltApp(deps: BoltDeps): App {
   });
 
   registerMacroListeners(app, macroDeps);
+  registerKnowledgeListeners(app, deps);
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');

@@ -24,6 +24,7 @@ export type TicketCommand =
   | { kind: 'duty'; on: boolean }
   | { kind: 'contact'; number: number; addTags: string[]; removeTags: string[]; custom: Record<string, string | null> }
   | { kind: 'macro'; macro: MacroCommand }
+  | { kind: 'kb'; words: string }
   | { kind: 'invalid'; message: string };
 
 /** `/ticket macro …`: list, add (a modal), delete, send one to a ticket, or pick one for it (a modal). */
@@ -52,6 +53,7 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   duty: '/ticket duty on|off',
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
   macro: '/ticket macro N NAME · /ticket macro N (pick one) · /ticket macro list|add NAME|delete NAME',
+  kb: '/ticket kb WORDS',
   sla: '/ticket sla',
   stats: '/ticket stats [today|7d|30d] [team]',
   dashboard: '/ticket dashboard',
@@ -168,6 +170,10 @@ export function parseTicketCommand(text: string): TicketCommand {
       if (number === undefined) return invalid('team', numberProblem(rest[0]));
       if (rest.length !== 2) return invalid('team', 'say which team');
       return { kind: 'team', number, team: rest[1]!.toLowerCase() };
+    }
+    case 'kb': {
+      const words = afterWords(trimmed, 1);
+      return words ? { kind: 'kb', words } : invalid('kb', 'say what to search for');
     }
     case 'macro': {
       const sub = rest[0]?.toLowerCase();

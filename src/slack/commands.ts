@@ -5,11 +5,13 @@ import { presetLabel, presetRange, type Preset, type Reports } from '../reports/
 import { formatDuration } from '../shared/duration.ts';
 import type { types } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
+import type { KnowledgeBase } from '../knowledge/index.ts';
 import type { Macros } from '../macros/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
 import { helpText, parseTicketCommand, USAGE, type ListFilter, type MacroCommand } from './command-parse.ts';
+import { searchAnswer } from './kb-views.ts';
 import { macroEffects, macroListText } from './macro-views.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
@@ -25,6 +27,7 @@ export interface CommandDeps {
   channelStatus(): Promise<ChannelStatusLine[]>;
   reports: Reports;
   macros: Macros;
+  kb: KnowledgeBase;
   /** How customers read an agent's name ({{agent.name}}), asked of Slack when not known yet. */
   agentName(user: string): Promise<string | undefined>;
 }
@@ -103,6 +106,8 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         const ticket = await tickets.moveTeam(command.number, command.team, user);
         return `#${command.number} is with the ${ticket.team} team now; its card moves to that team's channel.`;
       }
+      case 'kb':
+        return searchAnswer(command.words, await deps.kb.search(mrkdwnToPlain(command.words)));
       case 'macro':
         return await macroAnswer(deps, user, command.macro, triggerId ?? randomUUID());
       case 'tag': {

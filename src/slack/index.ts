@@ -1,4 +1,5 @@
 import { QUEUES } from '../jobs/index.ts';
+import { createKnowledgeBase } from '../knowledge/index.ts';
 import { createMacros } from '../macros/index.ts';
 import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
@@ -47,7 +48,8 @@ export const slackModule: ModuleFactory = (deps) => {
   const client = createWebClient(config, logger, deps.fetch);
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
   const macros = createMacros({ sql, tickets });
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, macros });
+  const kb = createKnowledgeBase({ sql, config: deps.config.knowledge, logger });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, macros, kb });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 
@@ -68,12 +70,13 @@ export const slackModule: ModuleFactory = (deps) => {
 
   const module: CoreModule = {
     name: 'slack',
-    ...(cards.fallback ? { observer: slackObserver({ jobs, cards: { byTeam: cards.byTeam, fallback: cards.fallback } }) } : {}),
+    ...(cards.fallback ? { observer: slackObserver({ jobs, cards: { byTeam: cards.byTeam, fallback: cards.fallback }, kb }) } : {}),
     noticeObserver: slackNoticeObserver(jobs),
     ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
     async start() {
       // switchboard.yml's macros, stored by every instance (an upsert that changes nothing twice).
       await macros.syncFromConfig(deps.config.macros);
+      await kb.start();
       await jobs.work<{ ticketId: number }>(QUEUES.slackSync, { localConcurrency: 4 }, (job) => syncTicket(sync, job.data.ticketId));
       await jobs.work<{ event: Record<string, unknown> }>(QUEUES.slackEvent, { localConcurrency: 2 }, (job) =>
         handleSlackEvent({ sql, jobs, tickets, client, config, clock, logger, fetch: deps.fetch }, job.data.event),
@@ -88,6 +91,7 @@ export const slackModule: ModuleFactory = (deps) => {
       }
     },
     async stop() {
+      kb.stop();
       await socket?.stop();
     },
   };

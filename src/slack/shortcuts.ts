@@ -6,6 +6,8 @@
 export const SHORTCUTS = {
   /** "Reply with macro": the reply modal for the ticket of the thread. */
   macro: 'ticket.macro',
+  /** "Save as article": a message's text as a new knowledge base article. */
+  saveArticle: 'kb.save',
 } as const;
 
 export const SHORTCUT_IDS: ReadonlySet<string> = new Set(Object.values(SHORTCUTS));
