@@ -71,7 +71,7 @@ export async function searchArticles(db: Db, language: string, words: string, mo
       : db`replace(plainto_tsquery(${language}::regconfig, ${words})::text, ' & ', ' | ')::tsquery`;
   return db<ArticleHit[]>`
     select id, file, title, body, tags, ts_rank(search, q) as rank
-    from kb_articles, ${query} as q
+    from kb_articles, (select ${query} as q) as query
     where search @@ q
     order by rank desc, id
     limit ${limit}`;
