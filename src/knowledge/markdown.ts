@@ -35,7 +35,7 @@ export function parseArticleFile(file: string, source: string): ArticleText {
   }
   if (!title) title = titleOfFile(file);
   const tags = Array.isArray(meta.tags) ? meta.tags : typeof meta.tags === 'string' ? meta.tags.split(/[\s,]+/) : [];
-  return { title, body: text.trim(), tags: [...new Set(tags.map((t) => String(t).trim().replace(/^#/, '').toLowerCase()).filter(Boolean))] };
+  return { title, body: text.replace(/(\r?\n){3,}/g, '\n\n').trim(), tags: [...new Set(tags.map((t) => String(t).trim().replace(/^#/, '').toLowerCase()).filter(Boolean))] };
 }
 
 /** `reset-password.md` → "Reset password". */
