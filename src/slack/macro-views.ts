@@ -13,7 +13,7 @@ export const MACRO_VIEWS = {
   pick: 'macro.pick',
 } as const;
 
-// A static_select holds at most 100 options. https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#static_select
+// A menu shows at most 100 options. https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#external_select
 const MAX_OPTIONS = 100;
 // A plain_text_input's initial_value and a modal input hold at most 3,000 characters.
 const MAX_TEXT = 3_000;
@@ -34,18 +34,19 @@ export function macroEffects(macro: Pick<Macro, 'status' | 'priority' | 'tags'>)
 }
 
 /**
- * The reply modal for ticket #number: a picker of the macros and, once one is chosen, its text
+ * The reply modal for ticket #number: a searchable picker of the macros and, once one is chosen, its text
  * filled in for this ticket, editable before sending. The text's block id carries the macro's
  * name: Slack keeps what was typed in an input whose block and action ids stay the same across
  * views.update, so choosing another macro must change the id for its text to show.
  * https://docs.slack.dev/surfaces/modals#updating_views
  */
 export function macroReplyModal(number: number, macros: readonly Macro[], chosen?: { macro: Macro; text: string }): types.ModalView {
-  const picker: types.StaticSelect = {
-    type: 'static_select',
+  // Its options are loaded as the agent types (macroOptions), so no list is too long for it.
+  const picker: types.ExternalSelect = {
+    type: 'external_select',
     action_id: MACRO_VIEWS.pick,
     placeholder: plain('Type to search the macros'),
-    options: macros.slice(0, MAX_OPTIONS).map((m) => option(m.name)),
+    min_query_length: 0,
     ...(chosen ? { initial_option: option(chosen.macro.name) } : {}),
   };
   const blocks: types.KnownBlock[] = [
@@ -72,6 +73,14 @@ export function macroReplyModal(number: number, macros: readonly Macro[], chosen
     close: plain('Cancel'),
     blocks,
   };
+}
+
+/** The picker's options for what the agent typed: the macros whose name or text has it, names first. */
+export function macroOptions(macros: readonly Macro[], typed: string): types.PlainTextOption[] {
+  const query = typed.trim().toLowerCase();
+  const named = macros.filter((m) => m.name.includes(query));
+  const said = query ? macros.filter((m) => !m.name.includes(query) && m.text.toLowerCase().includes(query)) : [];
+  return [...named, ...said].slice(0, MAX_OPTIONS).map((m) => option(m.name));
 }
 
 /** `/ticket macro add NAME`: the text (with its placeholders) and the optional status, priority and tags. */

@@ -1,4 +1,4 @@
-import type { App, BlockAction, StaticSelectAction, webApi } from '@slack/bolt';
+import type { App, BlockAction, ExternalSelectAction, webApi } from '@slack/bolt';
 import type { Sql } from '../db/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -6,7 +6,7 @@ import { storedAgentName } from '../macros/macros-sql.ts';
 import { MACRO_NAME, type Macros } from '../macros/index.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
-import { MACRO_VIEWS, macroReplyModal, macroSaveModal } from './macro-views.ts';
+import { MACRO_VIEWS, macroOptions, macroReplyModal, macroSaveModal } from './macro-views.ts';
 import { errorLine, tell } from './responder.ts';
 import { SHORTCUTS } from './shortcuts.ts';
 import { findTicketByThread, saveAgentName } from './slack-sql.ts';
@@ -81,8 +81,13 @@ export function registerMacroListeners(app: App, deps: MacroDeps): void {
     }
   });
 
+  // The picker's options, as the agent types (an options load request: answered within 3 s).
+  app.options(MACRO_VIEWS.pick, async ({ ack, options }) => {
+    await ack({ options: macroOptions(await macros.list(), options.value) });
+  });
+
   // Choosing a macro fills in its preview for this ticket, editable before sending.
-  app.action<BlockAction<StaticSelectAction>>(MACRO_VIEWS.pick, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<ExternalSelectAction>>(MACRO_VIEWS.pick, async ({ ack, body, action, client }) => {
     await ack();
     const view = body.view;
     const name = action.selected_option?.value;

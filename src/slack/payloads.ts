@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { ChannelInputError } from '../channels/contract.ts';
-import { SHORTCUT_IDS } from './shortcuts.ts';
+import { OPTION_LOADS, SHORTCUT_IDS } from './shortcuts.ts';
 
 type Json = Record<string, unknown>;
 
@@ -98,6 +98,18 @@ const messageShortcut = z.object({
   channel: z.looseObject({ id }),
 });
 
+/** An external_select asking for its options. https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#external_select */
+const blockSuggestion = z.object({
+  ...interaction,
+  type: z.literal('block_suggestion'),
+  action_id: id,
+  block_id: z.string(),
+  value: z.string(),
+  container: z.looseObject({}).optional(),
+  view: z.looseObject({}).optional(),
+  channel: z.looseObject({ id }).optional(),
+});
+
 // Slash commands arrive as form fields, all strings (`is_enterprise_install` is "true"/"false").
 // https://docs.slack.dev/interactivity/implementing-slash-commands#app_command_handling
 const slashCommand = z.object({
@@ -136,7 +148,7 @@ const messageEvent = message.extend({ type: z.literal('message'), channel: id, m
 const appHomeOpened = z.looseObject({ type: z.literal('app_home_opened'), user: id, tab: z.string() });
 
 /** Interaction types a listener in bolt.ts handles, with the shape it relies on. */
-const INTERACTIONS: Record<string, z.ZodType<Json>> = { block_actions: blockActions, view_submission: viewSubmission, message_action: messageShortcut };
+const INTERACTIONS: Record<string, z.ZodType<Json>> = { block_actions: blockActions, view_submission: viewSubmission, message_action: messageShortcut, block_suggestion: blockSuggestion };
 
 /**
  * Checks one delivery (the body either transport brought) and says what it is. Throws
@@ -153,6 +165,7 @@ export function readSlackDelivery(body: Json): SlackDelivery {
   }
   // A message shortcut is ours by its callback id; another is acknowledged whatever its shape.
   if (type === 'message_action' && !SHORTCUT_IDS.has(String(body.callback_id))) return { kind: 'ignored', type };
+  if (type === 'block_suggestion' && !OPTION_LOADS.has(String(body.action_id))) return { kind: 'ignored', type };
   const schema = INTERACTIONS[type];
   return schema ? { kind: 'bolt', body: check(schema, body) } : { kind: 'ignored', type };
 }

@@ -11,3 +11,9 @@ export const SHORTCUTS = {
 } as const;
 
 export const SHORTCUT_IDS: ReadonlySet<string> = new Set(Object.values(SHORTCUTS));
+
+/**
+ * The external_select menus whose options Switchboard loads (block_suggestion requests to the
+ * manifest's options load URL), by action id.
+ */
+export const OPTION_LOADS: ReadonlySet<string> = new Set(['macro.pick']);

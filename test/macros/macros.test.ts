@@ -76,7 +76,15 @@ describe('"Reply with macro…" on the card', () => {
     await desk.slack.http.interaction(desk.eventsUrl, desk.slack.blockActions({ user: GRACE, actionId: 'ticket.macro', channel: TRIAGE, ts }));
     await expect.poll(() => openModal(GRACE)?.view.callback_id, { timeout: 5_000 }).toBe('ticket.macro.reply');
     const modal = openModal(GRACE)!;
-    expect(JSON.stringify(modal.view.blocks)).toContain('"value":"refund-sent"');
+    // The picker loads its options as the agent types: by name, then by text.
+    const typed = async (value: string) => {
+      const answer = await desk.slack.http.interaction(desk.eventsUrl, desk.slack.blockSuggestion({ user: GRACE, viewId: modal.view.id, actionId: 'macro.pick', value }));
+      expect(answer.status).toBe(200);
+      return (answer.json as { options: { value: string }[] }).options.map((o) => o.value);
+    };
+    expect(await typed('')).toEqual(['refund-sent', 'thanks']);
+    expect(await typed('thank')).toEqual(['thanks']);
+    expect(await typed('on its way')).toEqual(['refund-sent']);
 
     await desk.slack.http.interaction(desk.eventsUrl, desk.slack.blockActions({ user: GRACE, actionId: 'macro.pick', viewId: modal.view.id, value: 'refund-sent' }));
     const filled = `Hi Cara, the refund for #${number} is on its way. Grace Hopper`;

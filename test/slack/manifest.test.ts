@@ -26,8 +26,9 @@ describe('slack-manifest.yml', () => {
     expect(listed('bot_events').sort()).toEqual(['app_home_opened', 'message.channels', 'message.groups']);
   });
 
-  it('sends events, the /ticket command (escaped) and interactivity to /slack/events, with the Home tab on', () => {
-    expect(manifest.match(new RegExp(`(request_url|url): https://switchboard\\.example\\.com${SLACK_EVENTS_PATH}\\n`, 'g'))).toHaveLength(3);
+  it('sends events, the /ticket command (escaped), interactivity and options loads to /slack/events, with the Home tab on', () => {
+    expect(manifest.match(new RegExp(`(request_url|url): https://switchboard\\.example\\.com${SLACK_EVENTS_PATH}\\n`, 'g'))).toHaveLength(4);
+    expect(manifest).toContain(`message_menu_options_url: https://switchboard.example.com${SLACK_EVENTS_PATH}\n`);
     expect(manifest).toMatch(/- command: \/ticket\n/);
     expect(manifest).toMatch(/should_escape: true/);
     expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
