@@ -46,9 +46,14 @@ export function createMacros(deps: { sql: Sql; tickets: Tickets }) {
     get: known,
     /** Adds or replaces an agent's macro, after checking its name, text, status, priority and tags. */
     async save(input: { name: string; text: string; status?: string | null; priority?: string | null; tags?: readonly string[] }, by: string): Promise<Macro> {
-      return upsertMacro(sql, checkMacro(input), 'slack', by);
+      const macro = checkMacro(input);
+      await refuseFileOwned(sql, macro.name);
+      return upsertMacro(sql, macro, 'slack', by);
     },
+    /** Whether `name` may be added or edited from Slack (a ValidationError when switchboard.yml owns it). */
+    editable: (name: string): Promise<void> => refuseFileOwned(sql, name.toLowerCase()),
     async remove(name: string): Promise<void> {
+      await refuseFileOwned(sql, name.toLowerCase());
       if (!(await deleteMacro(sql, name.toLowerCase()))) throw new UnknownMacroError(name, (await listMacros(sql)).map((m) => m.name));
     },
     /** Makes switchboard.yml's `macros:` the stored ones it owns. */
@@ -83,6 +88,12 @@ export class UnknownMacroError extends NotFoundError {
     super(`there is no macro "${name}". ${known.length ? `The macros: ${known.map((n) => `\`${n}\``).join(', ')}` : 'No macros yet: add one with `/ticket macro add NAME`'}`);
     this.known = known;
   }
+}
+
+/** switchboard.yml owns the macros it names: changed from Slack, the next start would undo it. */
+async function refuseFileOwned(sql: Sql, name: string): Promise<void> {
+  const macro = await findMacro(sql, name);
+  if (macro?.source === 'config') throw new ValidationError(`\`${name}\` comes from switchboard.yml: change it there`, 'name');
 }
 
 /** A macro as an agent gave it, checked: a ValidationError names the field at fault. */

@@ -115,8 +115,8 @@ export function registerMacroListeners(app: App, deps: MacroDeps): void {
     const text = values[`text:${name}`]?.text?.value ?? undefined;
     try {
       const agent = body.user.id;
-      const name_ = await agentName(agent);
-      await macros.send({ number, name, agent, ...(name_ ? { agentName: name_ } : {}), ...(text ? { text } : {}), once: `view:${view.id}` });
+      const sender = await agentName(agent);
+      await macros.send({ number, name, agent, ...(sender ? { agentName: sender } : {}), ...(text ? { text } : {}), once: `view:${view.id}` });
       await ack();
     } catch (error) {
       await ack({ response_action: 'errors', errors: { macro: errorLine(error, logger, { view: MACRO_VIEWS.reply, ticket: number }) } });
@@ -151,9 +151,10 @@ export async function openMacroCommandModal(
   command: { action: 'add'; name: string } | { action: 'pick'; number: number },
 ): Promise<void> {
   if (command.action === 'add') {
-    const existing = (await deps.macros.list()).find((m) => m.name === command.name);
     // The name is checked before the agent types the text.
     if (!MACRO_NAME.test(command.name)) throw new ValidationError(`"${command.name}" is not a macro name: use lower-case letters, digits, - and _ (up to 40)`, 'name');
+    await deps.macros.editable(command.name);
+    const existing = (await deps.macros.list()).find((m) => m.name === command.name);
     await client.views.open({ trigger_id: triggerId, view: macroSaveModal(command.name, existing) });
     return;
   }

@@ -169,4 +169,12 @@ describe('managing macros from Slack', () => {
   it('refuses a name that is not one before opening the modal', async () => {
     expect(await slashTicket(desk, 'macro add Ünicode!')).toContain('is not a macro name');
   });
+
+  it("leaves switchboard.yml's macros to the file: no edit nor delete from Slack", async () => {
+    const opened = desk.slack.views(ADA).length;
+    expect(await slashTicket(desk, 'macro add refund-sent')).toBe('`refund-sent` comes from switchboard.yml: change it there.');
+    expect(desk.slack.views(ADA)).toHaveLength(opened);
+    expect(await slashTicket(desk, 'macro delete thanks')).toBe('`thanks` comes from switchboard.yml: change it there.');
+    expect(await slashTicket(desk, 'macro list')).toContain('`thanks`');
+  });
 });
