@@ -72,8 +72,9 @@ export function registerMacroListeners(app: App, deps: MacroDeps): void {
 
   app.shortcut({ callback_id: MACRO_SHORTCUT, type: 'message_action' }, async ({ ack, shortcut, client, respond }) => {
     await ack();
-    const thread = await findTicketByThread(deps.sql, shortcut.channel.id, String(shortcut.message.thread_ts ?? shortcut.message.ts));
     try {
+      // The card is the thread's parent: used on it or on any reply, the shortcut finds the ticket.
+      const thread = await findTicketByThread(deps.sql, shortcut.channel.id, String(shortcut.message.thread_ts ?? shortcut.message.ts));
       if (!thread) throw new NotATicket();
       await openReply(client, shortcut.trigger_id, thread.number);
     } catch (error) {
