@@ -5,6 +5,8 @@ import type { CustomerSettings } from './customer/config.ts';
 import { deskConfigPath, loadDeskConfig } from './desk-config.ts';
 import { ConfigError } from './errors.ts';
 import { parseEventWebhookConfig, type EventWebhookSettings } from './event-webhook/config.ts';
+import { parseKnowledgeConfig, type KnowledgeConfig } from './knowledge/config.ts';
+import type { MacroDefinition } from './macros/types.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 import { parseReportsConfig, type ReportsConfig } from './reports/config.ts';
 import { parseDuration } from './shared/duration.ts';
@@ -42,6 +44,10 @@ export interface Config {
   readonly reports: ReportsConfig;
   /** What customers hear from Switchboard itself (switchboard.yml `customer:`); undefined: nothing. */
   readonly customer: CustomerSettings | undefined;
+  /** The knowledge base: its Markdown folder and search language (KB_DIR, KB_LANGUAGE). */
+  readonly knowledge: KnowledgeConfig;
+  /** Canned replies of switchboard.yml (`macros:`), stored at start-up. */
+  readonly macros: readonly MacroDefinition[];
   /** Where every event is POSTed, signed (EVENT_WEBHOOK_URL, EVENT_WEBHOOK_SECRET): on, or off. */
   readonly eventWebhook: EventWebhookSettings;
   /** Scoped API tokens' rate limit (API_RATE_LIMIT per second, API_RATE_BURST). */
@@ -86,6 +92,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     slack: parseSlackConfig(reader),
     routing: deepFreeze(desk.routing),
     customer: deepFreeze(desk.customer),
+    macros: deepFreeze(desk.macros),
+    knowledge: deepFreeze(parseKnowledgeConfig(reader)),
     eventWebhook: deepFreeze(parseEventWebhookConfig(reader)),
     apiTokens: deepFreeze(parseApiTokenSettings(reader)),
   };

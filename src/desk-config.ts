@@ -1,7 +1,7 @@
 /**
- * switchboard.yml: the desk's teams and routing rules, and what Switchboard says to customers by
- * itself (`customer:`, src/customer), in a file an admin edits (environment variables keep
- * configuring everything they did). Validated at start-up, every problem named
+ * switchboard.yml: the desk's teams and routing rules, what Switchboard says to customers by
+ * itself (`customer:`, src/customer) and canned replies (`macros:`, src/macros), in a file an
+ * admin edits (environment variables keep configuring everything they did). Validated at start-up, every problem named
  * by its path in the file (`teams[1].channel: not a Slack channel id`).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { strictMapping } from './shared/schema.ts';
 import { customerSchema, customerSettings, type CustomerSettings } from './customer/config.ts';
+import { macroDefinitions, macrosSchema } from './macros/config.ts';
+import type { MacroDefinition } from './macros/types.ts';
 import type { ConfigProblem } from './errors.ts';
 import { businessHoursSchema, targetsSchema } from './sla/policy-schema.ts';
 import { NO_SLA_SCOPES, type SlaScopes } from './sla/scopes.ts';
@@ -93,6 +95,7 @@ const fileSchema = strict({
   rules: list(ruleSchema).default([]),
   customer: customerSchema.optional(),
   sla: slaSchema.optional(),
+  macros: macrosSchema.default([]),
 }).superRefine((file, ctx) => {
   const names = new Set<string>();
   file.teams.forEach((team, i) => {
@@ -123,6 +126,8 @@ export interface DeskConfig {
   customer: CustomerSettings | undefined;
   /** Teams' own SLA targets and hours, and contact tags' targets (`sla:`). */
   sla: SlaScopes;
+  /** Canned replies the file defines (`macros:`), stored at start-up; agents add more from Slack. */
+  macros: MacroDefinition[];
   problems: ConfigProblem[];
 }
 
@@ -134,7 +139,7 @@ export interface DeskConfig {
 export function loadDeskConfig(file: { path: string; required: boolean }, triageChannel: string | undefined): DeskConfig {
   const empty: Routing = { teams: [], defaultTeam: undefined, rules: [] };
   if (!existsSync(file.path)) {
-    return { routing: withTriage(empty, triageChannel), customer: undefined, sla: NO_SLA_SCOPES, problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
+    return { routing: withTriage(empty, triageChannel), customer: undefined, sla: NO_SLA_SCOPES, macros: [], problems: file.required ? [{ variable: 'SWITCHBOARD_CONFIG', message: `${file.path} does not exist` }] : [] };
   }
   const name = path.basename(file.path);
   return parseDeskConfig(readFileSync(file.path, 'utf8'), name, triageChannel);
@@ -149,12 +154,13 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
       routing: empty,
       customer: undefined,
       sla: NO_SLA_SCOPES,
+      macros: [],
       problems: document.errors.map((error) => ({ variable: `${name}${error.linePos ? ` line ${error.linePos[0].line}` : ''}`, message: error.message.split('\n')[0]! })),
     };
   }
   const parsed = fileSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) {
-    return { routing: empty, customer: undefined, sla: NO_SLA_SCOPES, problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
+    return { routing: empty, customer: undefined, sla: NO_SLA_SCOPES, macros: [], problems: parsed.error.issues.map((issue) => ({ variable: `${name}: ${pathText(issue.path)}`, message: issue.message })) };
   }
   const teams: Team[] = parsed.data.teams.map((t) => ({
     name: t.name,
@@ -182,6 +188,7 @@ export function parseDeskConfig(source: string, name: string, triageChannel: str
     routing: withTriage({ teams, defaultTeam: marked, rules }, triageChannel),
     customer: parsed.data.customer ? customerSettings(parsed.data.customer) : undefined,
     sla: slaScopes(parsed.data),
+    macros: macroDefinitions(parsed.data.macros),
     problems: [],
   };
 }

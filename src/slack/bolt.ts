@@ -1,4 +1,4 @@
-import { App, type BlockAction, type BlockElementAction, type ButtonAction, type Receiver, type RespondFn, type types } from '@slack/bolt';
+import { App, type BlockAction, type BlockElementAction, type ButtonAction, type Receiver, type types } from '@slack/bolt';
 import type { ApiTokens } from '../api-tokens/index.ts';
 import type { ChannelStatusLine } from '../channels/overview.ts';
 import type { Sql } from '../db/index.ts';
@@ -6,6 +6,8 @@ import { ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Reports } from '../reports/index.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { KnowledgeBase } from '../knowledge/index.ts';
+import type { Macros } from '../macros/index.ts';
 import type { Tickets } from '../tickets/index.ts';
 import { CARD_ACTIONS, ticketOfBlockId } from './card.ts';
 import type { SlackConfig } from './config.ts';
@@ -14,8 +16,10 @@ import { runTicketCommand, type CommandAnswer } from './commands.ts';
 import { contactModal, CONTACT_VIEW, readContactForm, readContactMetadata } from './contact-modal.ts';
 import { listenForHeldChoices } from './held-actions.ts';
 import { HOME_ACTIONS, publishHome } from './home.ts';
-import { errorLine } from './responder.ts';
+import { errorLine, tell } from './responder.ts';
 import { listenForMerges } from './merge-actions.ts';
+import { registerKnowledgeListeners } from './kb.ts';
+import { agentNames, openMacroCommandModal, registerMacroListeners } from './macros.ts';
 import { boltLogger, webClientOptions } from './slack-api.ts';
 import { mrkdwnToPlain } from './text.ts';
 
@@ -34,6 +38,10 @@ export interface BoltDeps {
   apiTokens?: ApiTokens;
   /** Who may use `/ticket token …` (SLACK_ADMINS). */
   admins: readonly string[];
+  /** Canned replies: `/ticket macro`, "Reply with macro…". */
+  macros: Macros;
+  /** Articles: `/ticket kb`, "Send to customer", "Save as article". */
+  kb: KnowledgeBase;
 }
 
 export const ESCALATE_VIEW = 'ticket.escalate';
@@ -59,17 +67,30 @@ export function createBoltApp(deps: BoltDeps): App {
     logger: boltLogger(logger),
   });
 
-  app.command('/ticket', async ({ command, ack, respond }) => {
+  const macroDeps = { ...deps, botToken: deps.config.botToken };
+  const commandDeps = { ...deps, agentName: agentNames(deps.sql, app.client, deps.config.botToken, logger) };
+  app.command('/ticket', async ({ command, ack, respond, client }) => {
     const shape = (answer: CommandAnswer) => ({ response_type: 'ephemeral' as const, ...(typeof answer === 'string' ? { text: answer } : answer) });
+    const parsed = parseTicketCommand(command.text);
+    // Adding a macro and picking one open a modal, with the command's trigger (3 s): at once.
+    if (parsed.kind === 'macro' && (parsed.macro.action === 'add' || parsed.macro.action === 'pick')) {
+      try {
+        await openMacroCommandModal(macroDeps, client, command.trigger_id, parsed.macro);
+        await ack();
+      } catch (error) {
+        await ack(shape(errorLine(error, logger, { command: command.text })));
+      }
+      return;
+    }
     // Figures over a month of a busy desk can take longer than the 3 s Slack gives the
     // acknowledgement: acknowledge at once and answer through the response_url.
     // https://docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands
-    if (parseTicketCommand(command.text).kind === 'stats') {
+    if (parsed.kind === 'stats') {
       await ack();
-      await respond(shape(await runTicketCommand(deps, command.user_id, command.text)));
+      await respond(shape(await runTicketCommand(commandDeps, command.user_id, command.text)));
       return;
     }
-    await ack(shape(await runTicketCommand(deps, command.user_id, command.text)));
+    await ack(shape(await runTicketCommand(commandDeps, command.user_id, command.text, command.trigger_id)));
   });
 
   /** A card control: acknowledged at once, then the change; a refusal is told to the clicker only. */
@@ -173,6 +194,8 @@ export function createBoltApp(deps: BoltDeps): App {
       errorLine(error, logger, { action: HOME_ACTIONS.duty });
     }
   });
+  registerMacroListeners(app, macroDeps);
+  registerKnowledgeListeners(app, deps);
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
@@ -199,13 +222,4 @@ export function escalateModal(number: number): types.ModalView {
       },
     ],
   };
-}
-
-/** An ephemeral line to the person who clicked, through the click's response_url. */
-async function tell(respond: RespondFn, text: string, logger: Logger): Promise<void> {
-  try {
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
-  } catch (error) {
-    logger.warn({ err: error }, 'could not answer a Slack action');
-  }
 }

@@ -40,6 +40,8 @@ export const CARD_ACTIONS = {
   team: 'ticket.team',
   /** Opens the contact's modal: its tags and custom fields. */
   contact: 'ticket.contact',
+  /** "Reply with macro…": a modal to pick a canned reply, preview and edit it, and send it. */
+  macro: 'ticket.macro',
   /** In the thread, under a reply refused outside WhatsApp's window. */
   sendTemplate: 'ticket.send-template',
   /** The card's overflow menu: Merge into…. */
@@ -191,6 +193,7 @@ function cardActions(ticket: CardInput['ticket'], teams: readonly string[]): typ
   elements.push(button(CARD_ACTIONS.escalate, 'Escalate', 'danger'));
   if (ticket.status === 'resolved') elements.push(button(CARD_ACTIONS.reopen, 'Reopen'));
   else elements.push(button(CARD_ACTIONS.resolve, 'Resolve'));
+  elements.push(button(CARD_ACTIONS.macro, 'Reply with macro…'));
   const option = (p: Priority): types.PlainTextOption => ({ text: { type: 'plain_text', text: `${capitalise(p)} priority` }, value: p });
   elements.push({
     type: 'static_select',

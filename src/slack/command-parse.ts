@@ -30,7 +30,17 @@ export type TicketCommand =
   | { kind: 'token-new'; scope: Scope; name: string }
   | { kind: 'token-list' }
   | { kind: 'token-revoke'; id: number }
+  | { kind: 'macro'; macro: MacroCommand }
+  | { kind: 'kb'; words: string }
   | { kind: 'invalid'; message: string };
+
+/** `/ticket macro …`: list, add (a modal), delete, send one to a ticket, or pick one for it (a modal). */
+export type MacroCommand =
+  | { action: 'list' }
+  | { action: 'add'; name: string }
+  | { action: 'delete'; name: string }
+  | { action: 'send'; number: number; name: string }
+  | { action: 'pick'; number: number };
 
 /** One usage line per subcommand, as `help` lists them. */
 export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = {
@@ -52,6 +62,8 @@ export const USAGE: Record<Exclude<TicketCommand['kind'], 'invalid'>, string> = 
   contact: '/ticket contact N [tag] [-tag] [field=value] [field=]',
   'contact-merge': '/ticket contact merge A B (contact ids: A goes into B)',
   'contact-unmerge': '/ticket contact unmerge EVENT',
+  macro: '/ticket macro N NAME · /ticket macro N (pick one) · /ticket macro list|add NAME|delete NAME',
+  kb: '/ticket kb WORDS',
   sla: '/ticket sla',
   stats: '/ticket stats [today|7d|30d] [team]',
   dashboard: '/ticket dashboard',
@@ -195,6 +207,22 @@ export function parseTicketCommand(text: string): TicketCommand {
     }
     case 'token':
       return parseTokenCommand(trimmed, rest);
+    case 'kb': {
+      const words = afterWords(trimmed, 1);
+      return words ? { kind: 'kb', words } : invalid('kb', 'say what to search for');
+    }
+    case 'macro': {
+      const sub = rest[0]?.toLowerCase();
+      if (sub === 'list' && rest.length === 1) return { kind: 'macro', macro: { action: 'list' } };
+      if (sub === 'add' && rest.length === 2) return { kind: 'macro', macro: { action: 'add', name: rest[1]!.toLowerCase() } };
+      if (sub === 'delete' && rest.length === 2) return { kind: 'macro', macro: { action: 'delete', name: rest[1]!.toLowerCase() } };
+      if (sub === 'add' || sub === 'delete') return invalid('macro', rest.length < 2 ? 'say which macro' : 'a macro name is one word');
+      const number = ticketNumber(rest[0]);
+      if (number === undefined) return invalid('macro', rest.length ? `"${rest[0]}" is not a ticket number, list, add or delete` : undefined);
+      if (rest.length === 1) return { kind: 'macro', macro: { action: 'pick', number } };
+      if (rest.length !== 2) return invalid('macro', 'a macro name is one word');
+      return { kind: 'macro', macro: { action: 'send', number, name: rest[1]!.toLowerCase() } };
+    }
     default:
       return { kind: 'invalid', message: `\`${head}\` is not a /ticket command. Try \`/ticket help\`.` };
   }

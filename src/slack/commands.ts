@@ -5,10 +5,15 @@ import type { Logger } from '../log.ts';
 import { presetLabel, presetRange, type Preset, type Reports } from '../reports/index.ts';
 import { formatDuration } from '../shared/duration.ts';
 import type { types } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { KnowledgeBase } from '../knowledge/index.ts';
+import type { Macros } from '../macros/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { ContactMergeOutcome, ContactView, Ticket, Tickets, TicketView } from '../tickets/index.ts';
 import { channelLabel } from './card.ts';
-import { helpText, parseTicketCommand, USAGE, type ListFilter } from './command-parse.ts';
+import { helpText, parseTicketCommand, USAGE, type ListFilter, type MacroCommand } from './command-parse.ts';
+import { searchAnswer } from './kb-views.ts';
+import { macroEffects, macroListText } from './macro-views.ts';
 import { BREACHING_SOON_MS, ticketLine } from './home.ts';
 import { errorLine } from './responder.ts';
 import { contactNames, recentTickets, slaWatchList } from './slack-sql.ts';
@@ -27,6 +32,10 @@ export interface CommandDeps {
   apiTokens?: ApiTokens;
   /** Who may use `/ticket token …` (SLACK_ADMINS). */
   admins: readonly string[];
+  macros: Macros;
+  kb: KnowledgeBase;
+  /** How customers read an agent's name ({{agent.name}}), asked of Slack when not known yet. */
+  agentName(user: string): Promise<string | undefined>;
 }
 
 /** What `/ticket` answers: a line of text, or Block Kit with its text fallback. */
@@ -38,7 +47,7 @@ const LIST_LIMIT = 20;
  * Runs `/ticket <text>` for `user` and returns the one ephemeral answer. A change goes through
  * the ticket service, so it records an event with the user as actor and the card follows.
  */
-export async function runTicketCommand(deps: CommandDeps, user: string, text: string): Promise<CommandAnswer> {
+export async function runTicketCommand(deps: CommandDeps, user: string, text: string, triggerId?: string): Promise<CommandAnswer> {
   // Refused before parsing: someone not an admin learns nothing of the token commands' usage.
   if (isTokenCommand(text) && !deps.admins.includes(user)) return runTokenCommand(deps.apiTokens, deps.admins, user, { kind: 'token-list' });
   const command = parseTicketCommand(text);
@@ -119,6 +128,10 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
         const count = `${merged.messages} message${merged.messages === 1 ? '' : 's'}`;
         return `#${command.number} is merged into #${command.into}: its ${count} moved there, and the customer's next messages on its conversation land on #${command.into}. #${command.number} is closed.`;
       }
+      case 'kb':
+        return searchAnswer(command.words, await deps.kb.search(mrkdwnToPlain(command.words)));
+      case 'macro':
+        return await macroAnswer(deps, user, command.macro, triggerId ?? randomUUID());
       case 'tag': {
         const ticket = await tickets.tag(command.number, command.tags, user);
         return `#${command.number} is tagged ${ticket.tags.map((t) => `\`${t}\``).join(' ')}.`;
@@ -126,6 +139,29 @@ export async function runTicketCommand(deps: CommandDeps, user: string, text: st
     }
   } catch (error) {
     return errorLine(error, deps.logger, { command: text });
+  }
+}
+
+/**
+ * `/ticket macro …` that answers in a line (adding one and picking one open modals, in bolt.ts).
+ * A send is keyed by the command's trigger id: the same invocation delivered again sends nothing more.
+ */
+async function macroAnswer(deps: CommandDeps, user: string, command: MacroCommand, once: string): Promise<string> {
+  switch (command.action) {
+    case 'list':
+      return macroListText(await deps.macros.list());
+    case 'delete':
+      await deps.macros.remove(command.name);
+      return `Macro \`${command.name}\` is deleted.`;
+    case 'send': {
+      const agentName = await deps.agentName(user);
+      const { macro } = await deps.macros.send({ number: command.number, name: command.name, agent: user, ...(agentName ? { agentName } : {}), once });
+      const effects = macroEffects(macro);
+      return `Sent \`${macro.name}\` to #${command.number}${effects ? ` (it ${effects})` : ''}.`;
+    }
+    case 'add':
+    case 'pick':
+      return `Usage: \`${USAGE.macro}\``;
   }
 }
 

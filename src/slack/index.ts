@@ -1,4 +1,6 @@
 import { QUEUES } from '../jobs/index.ts';
+import { createKnowledgeBase } from '../knowledge/index.ts';
+import { createMacros } from '../macros/index.ts';
 import { teamChannel } from '../tickets/routing.ts';
 import type { CoreModule, ModuleFactory } from '../modules.ts';
 import { slackAvailability } from './availability.ts';
@@ -48,7 +50,9 @@ export const slackModule: ModuleFactory = (deps) => {
   // Slack's presence and Do Not Disturb count for auto-assignment, beside the duty flag.
   tickets.useAvailability(slackAvailability({ client, clock, logger }));
   const sync: SyncDeps = { sql, jobs, client, files: tickets.context.files, logger, config, teams: routing.teams.map((t) => t.name) };
-  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, ...(deps.apiTokens ? { apiTokens: deps.apiTokens } : {}), admins: config.admins });
+  const macros = createMacros({ sql, tickets });
+  const kb = createKnowledgeBase({ sql, config: deps.config.knowledge, logger });
+  const bolt = createBoltApp({ config, sql, tickets, clock, logger, fetch: deps.fetch, channelStatus: deps.channelStatus, reports: deps.reports, ...(deps.apiTokens ? { apiTokens: deps.apiTokens } : {}), admins: config.admins, macros, kb });
   const dispatch = createDispatch({ sql, jobs, bolt, logger });
   let socket: SocketModeTransport | undefined;
 
@@ -69,10 +73,13 @@ export const slackModule: ModuleFactory = (deps) => {
 
   const module: CoreModule = {
     name: 'slack',
-    ...(cards.fallback ? { observer: slackObserver({ jobs, cards: { byTeam: cards.byTeam, fallback: cards.fallback } }) } : {}),
+    ...(cards.fallback ? { observer: slackObserver({ jobs, cards: { byTeam: cards.byTeam, fallback: cards.fallback }, kb }) } : {}),
     noticeObserver: slackNoticeObserver(jobs),
     ...(config.signingSecret ? { routes: (app) => slackRoutes(app, { signingSecret: config.signingSecret!, dispatch }) } : {}),
     async start() {
+      // switchboard.yml's macros, stored by every instance (an upsert that changes nothing twice).
+      await macros.syncFromConfig(deps.config.macros);
+      await kb.start();
       await jobs.work<{ ticketId: number }>(QUEUES.slackSync, { localConcurrency: 4 }, (job) => syncTicket(sync, job.data.ticketId));
       await jobs.work<{ event: Record<string, unknown> }>(QUEUES.slackEvent, { localConcurrency: 2 }, (job) =>
         handleSlackEvent({ sql, jobs, tickets, client, config, clock, logger, fetch: deps.fetch }, job.data.event),
@@ -87,6 +94,7 @@ export const slackModule: ModuleFactory = (deps) => {
       }
     },
     async stop() {
+      kb.stop();
       await socket?.stop();
     },
   };

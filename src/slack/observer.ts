@@ -1,7 +1,9 @@
 import type { Tx } from '../db/index.ts';
 import type { Jobs } from '../jobs/index.ts';
+import type { KnowledgeBase } from '../knowledge/index.ts';
 import type { EventOf, TicketEvent, TicketObserver } from '../tickets/index.ts';
 import { ensureCards, mergeThread, moveCard, queueItems, queueMessages, type CardChannels, type NewOutboxItem } from './slack-sql.ts';
+import { suggestionItems } from './kb.ts';
 import { slackDate } from './text.ts';
 import { csatText, slaLateText, slaWarningText } from './thread-posts.ts';
 import { scheduleSync } from './thread-sync.ts';
@@ -12,7 +14,7 @@ import { scheduleSync } from './thread-sync.ts';
  * All of it commits with the change or not at all, so Slack never misses one and never shows
  * one that did not happen.
  */
-export function slackObserver(deps: { jobs: Jobs; cards: CardChannels }): TicketObserver {
+export function slackObserver(deps: { jobs: Jobs; cards: CardChannels; kb?: KnowledgeBase }): TicketObserver {
   return async (tx, events) => {
     if (events.length === 0) return;
     const byTicket = new Map<number, TicketEvent[]>();
@@ -35,6 +37,7 @@ export function slackObserver(deps: { jobs: Jobs; cards: CardChannels }): Ticket
       await queueMessages(tx, messages.map((e) => e.data.messageId), onCard, offers);
     }
     await queueItems(tx, await noticesOf(tx, events));
+    if (deps.kb) await queueItems(tx, await suggestionItems(tx, deps.kb, events));
     for (const ticketId of ticketIds) await scheduleSync(deps.jobs, tx, ticketId);
   };
 }

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { ChannelInputError } from '../channels/contract.ts';
+import { OPTION_LOADS, SHORTCUT_IDS } from './shortcuts.ts';
 
 type Json = Record<string, unknown>;
 
@@ -21,7 +22,7 @@ export type SlackDelivery =
   | { kind: 'event'; eventId: string; event: Json }
   /** A command or interaction a Bolt listener handles: the checked body. */
   | { kind: 'bolt'; body: Json }
-  /** Well-formed enough to know we have nothing for it (a shortcut, a rate-limit notice, a new type). */
+  /** Well-formed enough to know we have nothing for it (a global shortcut, a rate-limit notice, a new type). */
   | { kind: 'ignored'; type: string };
 
 const id = z.string().min(1);
@@ -84,6 +85,31 @@ const viewSubmission = z.object({
   response_urls: z.array(z.looseObject({ response_url: z.string() })).optional(),
 });
 
+/** A message shortcut: the message it was used on, in its channel. https://docs.slack.dev/interactivity/implementing-shortcuts#messages */
+const messageShortcut = z.object({
+  ...interaction,
+  type: z.literal('message_action'),
+  callback_id: id,
+  trigger_id: id,
+  response_url: z.string(),
+  message_ts: z.string().optional(),
+  action_ts: z.string().optional(),
+  message: z.looseObject({ ts: id, thread_ts: z.string().optional(), user: z.string().optional(), text: z.string().optional() }),
+  channel: z.looseObject({ id }),
+});
+
+/** An external_select asking for its options. https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#external_select */
+const blockSuggestion = z.object({
+  ...interaction,
+  type: z.literal('block_suggestion'),
+  action_id: id,
+  block_id: z.string(),
+  value: z.string(),
+  container: z.looseObject({}).optional(),
+  view: z.looseObject({}).optional(),
+  channel: z.looseObject({ id }).optional(),
+});
+
 // Slash commands arrive as form fields, all strings (`is_enterprise_install` is "true"/"false").
 // https://docs.slack.dev/interactivity/implementing-slash-commands#app_command_handling
 const slashCommand = z.object({
@@ -122,7 +148,7 @@ const messageEvent = message.extend({ type: z.literal('message'), channel: id, m
 const appHomeOpened = z.looseObject({ type: z.literal('app_home_opened'), user: id, tab: z.string() });
 
 /** Interaction types a listener in bolt.ts handles, with the shape it relies on. */
-const INTERACTIONS: Record<string, z.ZodType<Json>> = { block_actions: blockActions, view_submission: viewSubmission };
+const INTERACTIONS: Record<string, z.ZodType<Json>> = { block_actions: blockActions, view_submission: viewSubmission, message_action: messageShortcut, block_suggestion: blockSuggestion };
 
 /**
  * Checks one delivery (the body either transport brought) and says what it is. Throws
@@ -137,6 +163,9 @@ export function readSlackDelivery(body: Json): SlackDelivery {
     const envelope = check(eventCallback, body);
     return { kind: 'event', eventId: envelope.event_id, event: envelope.event };
   }
+  // A message shortcut is ours by its callback id; another is acknowledged whatever its shape.
+  if (type === 'message_action' && !SHORTCUT_IDS.has(String(body.callback_id))) return { kind: 'ignored', type };
+  if (type === 'block_suggestion' && !OPTION_LOADS.has(String(body.action_id))) return { kind: 'ignored', type };
   const schema = INTERACTIONS[type];
   return schema ? { kind: 'bolt', body: check(schema, body) } : { kind: 'ignored', type };
 }

@@ -1,4 +1,5 @@
 import { ConflictError, IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
+import type { RespondFn } from '@slack/bolt';
 import type { Logger } from '../log.ts';
 
 /**
@@ -19,4 +20,13 @@ function sentence(message: string): string {
   const text = message.trim();
   const capital = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** An ephemeral line to the person who clicked, through the interaction's response_url. */
+export async function tell(respond: RespondFn, text: string, logger: Logger): Promise<void> {
+  try {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+  } catch (error) {
+    logger.warn({ err: error }, 'could not answer a Slack action');
+  }
 }

@@ -47,7 +47,8 @@ export function nextStep(items: readonly OutboxItem[], customer: Speaker): Step 
   const head = items[0]!;
   switch (head.kind) {
     case 'note':
-      return { kind: 'post', ids: [head.id], text: String(head.data.text ?? '') };
+      // A note may carry Block Kit (the knowledge base's suggestions, with their buttons).
+      return { kind: 'post', ids: [head.id], text: String(head.data.text ?? ''), ...(Array.isArray(head.data.blocks) ? { blocks: head.data.blocks as types.KnownBlock[] } : {}) };
     case 'reaction':
       return head.message?.slackTs
         ? { kind: 'react', ids: [head.id], ts: head.message.slackTs, name: String(head.data.name ?? 'white_check_mark') }

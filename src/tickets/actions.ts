@@ -47,13 +47,16 @@ export function assign(ctx: TicketContext, number: number, assignee: string | nu
 }
 
 export function setPriority(ctx: TicketContext, number: number, priority: Priority, actor: Actor): Promise<Ticket> {
-  return onTicket(ctx, number, async (tx, ticket, record, at) => {
-    if (ticket.status === 'closed') throw new IllegalTransitionError(`#${number} is closed`, ticket.status, 'priority');
-    if (ticket.priority === priority) return ticket;
-    const updated = await updatePriority(tx, ticket.id, priority, at);
-    record(updated, 'priority', actor, { from: ticket.priority, to: priority });
-    return updated;
-  });
+  return onTicket(ctx, number, (tx, ticket, record, at) => changePriority(tx, ticket, priority, actor, record, at));
+}
+
+/** `setPriority` inside a change already under way. */
+export async function changePriority(tx: Tx, ticket: Ticket, priority: Priority, actor: Actor, record: RecordEvent, at: Date): Promise<Ticket> {
+  if (ticket.status === 'closed') throw new IllegalTransitionError(`#${ticket.number} is closed`, ticket.status, 'priority');
+  if (ticket.priority === priority) return ticket;
+  const updated = await updatePriority(tx, ticket.id, priority, at);
+  record(updated, 'priority', actor, { from: ticket.priority, to: priority });
+  return updated;
 }
 
 /** Moves a ticket to another team (its card follows, in the team's channel). */
@@ -109,16 +112,19 @@ export type AgentTransition = 'set-pending' | 'resolve' | 'reopen' | 'close';
  * closed, never resolved, so it is never surveyed).
  */
 export function transition(ctx: TicketContext, number: number, event: AgentTransition, actor: Actor): Promise<Ticket> {
-  return onTicket(ctx, number, async (tx, ticket, record, at) => {
-    const status: Status = nextStatus(number, ticket.status, event);
-    const updated = await updateStatus(tx, ticket.id, status, at);
-    record(updated, 'status', actor, { from: ticket.status, to: status });
-    if (status === 'resolved') {
-      await ctx.jobs.send(tx, QUEUES.autoClose, { ticketId: ticket.id }, { startAfter: new Date(Date.now() + ctx.reopenWindowMs) });
-      await requestSurvey(ctx, tx, record, updated, at);
-    }
-    return updated;
-  });
+  return onTicket(ctx, number, (tx, ticket, record, at) => moveStatus(ctx, tx, ticket, event, actor, record, at));
+}
+
+/** `transition` inside a change already under way (a macro's status after its reply). */
+export async function moveStatus(ctx: TicketContext, tx: Tx, ticket: Ticket, event: AgentTransition, actor: Actor, record: RecordEvent, at: Date): Promise<Ticket> {
+  const status: Status = nextStatus(ticket.number, ticket.status, event);
+  const updated = await updateStatus(tx, ticket.id, status, at);
+  record(updated, 'status', actor, { from: ticket.status, to: status });
+  if (status === 'resolved') {
+    await ctx.jobs.send(tx, QUEUES.autoClose, { ticketId: ticket.id }, { startAfter: new Date(Date.now() + ctx.reopenWindowMs) });
+    await requestSurvey(ctx, tx, record, updated, at);
+  }
+  return updated;
 }
 
 /** Raises the escalation level, recording why. */
@@ -133,19 +139,28 @@ export function escalate(ctx: TicketContext, number: number, actor: Actor, reaso
 
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N}_\-.:/]{0,49}$/u;
 
-/** Adds tags (lower-cased, each a word of letters, digits and - _ . : /). */
-export function tag(ctx: TicketContext, number: number, tags: string[], actor: Actor): Promise<Ticket> {
+/** Tags as stored: lower-cased, without a leading #, each once; a ValidationError names a bad one. */
+export function cleanTags(tags: readonly string[]): string[] {
   const clean = [...new Set(tags.map((t) => t.replace(/^#/, '').toLowerCase()))];
   const bad = clean.find((t) => !TAG.test(t));
   if (clean.length === 0) throw new ValidationError('give at least one tag', 'tags');
   if (bad !== undefined) throw new ValidationError(`"${bad}" is not a tag: use letters, digits and - _ . : /`, 'tags');
-  return onTicket(ctx, number, async (tx, ticket, record, at) => {
-    const added = clean.filter((t) => !ticket.tags.includes(t));
-    if (added.length === 0) return ticket;
-    const updated = await addTags(tx, ticket.id, added, at);
-    record(updated, 'tagged', actor, { added });
-    return updated;
-  });
+  return clean;
+}
+
+/** Adds tags (lower-cased, each a word of letters, digits and - _ . : /). */
+export function tag(ctx: TicketContext, number: number, tags: string[], actor: Actor): Promise<Ticket> {
+  const clean = cleanTags(tags);
+  return onTicket(ctx, number, (tx, ticket, record, at) => addTicketTags(tx, ticket, clean, actor, record, at));
+}
+
+/** Adds clean tags inside a change already under way. */
+export async function addTicketTags(tx: Tx, ticket: Ticket, clean: readonly string[], actor: Actor, record: RecordEvent, at: Date): Promise<Ticket> {
+  const added = clean.filter((t) => !ticket.tags.includes(t));
+  if (added.length === 0) return ticket;
+  const updated = await addTags(tx, ticket.id, added, at);
+  record(updated, 'tagged', actor, { added });
+  return updated;
 }
 
 /**

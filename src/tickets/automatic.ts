@@ -7,7 +7,7 @@ import type { Tx } from '../db/index.ts';
 import { insertAutomaticMessage, identityVoice, type NewAutomaticMessage } from './automatic-sql.ts';
 import { contactAttributes } from './contacts-sql.ts';
 import type { RecordEvent, TicketContext } from './context.ts';
-import { scheduleDelivery } from './replies.ts';
+import { scheduleDelivery } from './schedule-delivery.ts';
 import type { Message, Ticket } from './types.ts';
 
 /**

@@ -6,7 +6,7 @@ import { change, type TicketContext } from './context.ts';
 import { surveyWithdrawal } from './automatic-sql.ts';
 import { applyEarlyReports } from './delivery-reports.ts';
 import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry, threadingIds } from './messages-sql.ts';
-import { scheduleDelivery } from './replies.ts';
+import { scheduleDelivery } from './schedule-delivery.ts';
 import { addSystemMessage } from './system-messages.ts';
 import { findTicketById, markFirstResponse, moveConversation } from './tickets-sql.ts';
 import type { Identity, Message, Ticket } from './types.ts';

@@ -12,7 +12,7 @@ import { ingest } from './intake.ts';
 import { mergeTickets } from './merge.ts';
 import { mergeContacts, unmergeContacts } from './contact-merge.ts';
 import type { Priority } from './lifecycle.ts';
-import { note, reply, sendTemplate, type NoteInput, type ReplyInput } from './replies.ts';
+import { note, reply, sendTemplate, type NoteInput, type OnceReplyInput } from './replies.ts';
 import { revise } from './revisions.ts';
 import { decideHeld, expireHeld, replyOrHold, type HeldChoice, type ThreadReplyInput } from './held-replies.ts';
 import { ticketView } from './view.ts';
@@ -21,7 +21,7 @@ import type { Actor } from './types.ts';
 
 export { DEFAULT_DELIVERY, change, type AgentAvailability, type TicketContext, type TicketMetrics, type TicketObserver, type DeliveryOptions, type RecordEvent } from './context.ts';
 export { PRIORITIES, STATUSES, TRANSITIONS, decide, isPriority, isStatus, type Priority, type Status } from './lifecycle.ts';
-export type { AgentTransition } from './actions.ts';
+export { cleanTags, type AgentTransition } from './actions.ts';
 export type { MergeOutcome } from './merge.ts';
 export type { ContactMergeOutcome } from './contact-merge.ts';
 export type { Actor, AutomaticKind, CsatAnswerWay, EventData, EventKind, EventOf, Message, Ticket, TicketEvent } from './types.ts';
@@ -30,7 +30,7 @@ export type { SlaTargetsReader, TicketSlaTarget, TicketView } from './view.ts';
 export type { TicketFilter } from './tickets-sql.ts';
 export type { ContactPatch, ContactView } from './contacts.ts';
 export { addSystemMessage } from './system-messages.ts';
-export { scheduleDelivery } from './replies.ts';
+export { scheduleDelivery, type OnceReplyInput, type ReplyEffects } from './replies.ts';
 export { HOLD_TIMEOUT_MS, RECENT_REPLY_MS, TIMEOUT_ACTOR, expireHeld, type HeldChoice, type HeldDecision, type HeldReply, type ThreadReplyResult } from './held-replies.ts';
 
 /** The ticket operations every surface (API, Slack, SLA, channels) goes through. */
@@ -57,7 +57,8 @@ export function createTickets(ctx: TicketContext) {
     rateByLink: (number: number, score: number, comment: string | null) => rateByLink(ctx, number, score, comment),
     /** A surveyed ticket, for the survey link's page; undefined when it was never surveyed. */
     surveyed: (number: number) => findSurveyed(ctx.sql, number),
-    reply: (input: ReplyInput) => reply(ctx, input),
+    /** Queues an agent's reply; with `once`, a repeat of the key sends nothing more; `then` also sets status, priority, tags. */
+    reply: (input: OnceReplyInput) => reply(ctx, input),
     note: (input: NoteInput) => note(ctx, input),
     /** An agent's reply from the card's thread: sent, or held when it collides with another agent's. */
     replyOrHold: (input: ThreadReplyInput) => replyOrHold(ctx, input),

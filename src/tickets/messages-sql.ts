@@ -18,16 +18,16 @@ export async function findByExternalId(db: Db, channel: ChannelName, externalId:
 }
 
 export type NewMessage = Pick<Message, 'ticketId' | 'channel' | 'direction' | 'author' | 'text' | 'attachments' | 'externalId'> &
-  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template' | 'original'>> & { at: Date };
+  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template' | 'original'>> & { at: Date; onceKey?: string };
 
 /**
  * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.
  */
 export async function insertMessage(db: Db, m: NewMessage): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
-    insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
+    insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
     values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
-            ${m.original ? db.json(m.original as never) : null}, ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.at})
+            ${m.original ? db.json(m.original as never) : null}, ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.onceKey ?? null}, ${m.at})
     on conflict (channel, external_id) do nothing
     returning *`;
   return row;
@@ -35,6 +35,12 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<Message | un
 
 export async function findMessage(db: Db, id: string): Promise<Message | undefined> {
   const [row] = await db<Message[]>`select * from messages where id = ${id}`;
+  return row;
+}
+
+/** The reply already stored under a surface's once-key (migration 025), if any. */
+export async function findMessageByOnceKey(db: Db, onceKey: string): Promise<Message | undefined> {
+  const [row] = await db<Message[]>`select * from messages where once_key = ${onceKey}`;
   return row;
 }
 

@@ -1,13 +1,16 @@
 import { IllegalTransitionError, NotFoundError, ValidationError } from '../errors.ts';
-import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import type { StoredFile } from '../files/store.ts';
 import { change, type RecordEvent, type TicketContext } from './context.ts';
-import { nextStatus } from './lifecycle.ts';
-import { insertMessage } from './messages-sql.ts';
+import { nextStatus, type Priority } from './lifecycle.ts';
+import { addTicketTags, changePriority, cleanTags, moveStatus } from './actions.ts';
+import { findMessageByOnceKey, insertMessage } from './messages-sql.ts';
 import { findTicketById, lockTicketByNumber, updateAssignee } from './tickets-sql.ts';
 import type { Actor, Message, Ticket } from './types.ts';
 import type { Tx } from '../db/index.ts';
 import { addSystemMessage } from './system-messages.ts';
+import { scheduleDelivery } from './schedule-delivery.ts';
+
+export { scheduleDelivery };
 
 export interface ReplyInput {
   ticket: number;
@@ -19,16 +22,42 @@ export interface ReplyInput {
   slackTs?: string;
 }
 
+/** What a reply may also do to its ticket, in its transaction (a macro's settings). */
+export interface ReplyEffects {
+  status?: 'pending' | 'resolved';
+  priority?: Priority;
+  tags?: readonly string[];
+}
+
+/** A reply sent at most once: a repeat of its `once` key returns the first, changing nothing. */
+export interface OnceReplyInput extends ReplyInput {
+  once?: string;
+  then?: ReplyEffects;
+}
+
 /**
  * Queues an agent's reply to the customer: stored as `queued` with its delivery job in the same
  * transaction. The first reply on an unassigned ticket claims it; a closed ticket refuses.
  */
-export async function reply(ctx: TicketContext, input: ReplyInput): Promise<Message> {
+export async function reply(ctx: TicketContext, input: OnceReplyInput): Promise<Message> {
   if (input.text.trim() === '' && (input.attachments ?? []).length === 0) throw new ValidationError('a reply needs text or a file', 'text');
+  const tags = input.then?.tags?.length ? cleanTags(input.then.tags) : [];
   return change(ctx, async (tx, record, at) => {
     const ticket = await lockTicketByNumber(tx, input.ticket);
     if (!ticket) throw new NotFoundError(`there is no ticket #${input.ticket}`);
-    return queueReply(ctx, tx, record, at, ticket, input);
+    // Under the ticket's lock, a repeat of the same request finds the first (the unique index
+    // on once_key is the backstop).
+    const earlier = input.once ? await findMessageByOnceKey(tx, input.once) : undefined;
+    if (earlier) return earlier;
+    const message = await queueReply(ctx, tx, record, at, ticket, input);
+    if (!input.then) return message;
+    // The macro's settings, after the reply (which may have claimed the ticket and moved it).
+    let after = (await findTicketById(tx, ticket.id))!;
+    if (input.then.priority) after = await changePriority(tx, after, input.then.priority, input.author, record, at);
+    if (tags.length) after = await addTicketTags(tx, after, tags, input.author, record, at);
+    const then = input.then.status;
+    if (then && after.status !== then) await moveStatus(ctx, tx, after, then === 'pending' ? 'set-pending' : 'resolve', input.author, record, at);
+    return message;
   });
 }
 
@@ -42,7 +71,7 @@ async function refuseMerged(tx: Tx, ticket: Ticket): Promise<never> {
  * The reply's writes, inside a change that holds the ticket's lock: claims an unassigned
  * ticket, moves its status, stores the message `queued` and triggers its delivery.
  */
-export async function queueReply(ctx: TicketContext, tx: Tx, record: RecordEvent, at: Date, locked: Ticket, input: Omit<ReplyInput, 'ticket'>): Promise<Message> {
+export async function queueReply(ctx: TicketContext, tx: Tx, record: RecordEvent, at: Date, locked: Ticket, input: Omit<OnceReplyInput, 'ticket' | 'then'>): Promise<Message> {
   if (locked.mergedInto !== null) await refuseMerged(tx, locked);
   let ticket = locked;
   const status = nextStatus(ticket.number, ticket.status, 'agent-reply');
@@ -63,6 +92,7 @@ export async function queueReply(ctx: TicketContext, tx: Tx, record: RecordEvent
     externalId: null,
     slackTs: input.slackTs ?? null,
     delivery: 'queued',
+    ...(input.once ? { onceKey: input.once } : {}),
     at,
   }))!;
   record(ticket, 'message', input.author, { messageId: message.id, direction: 'outbound' });
@@ -100,20 +130,6 @@ export async function sendTemplate(ctx: TicketContext, number: number, author: A
     await scheduleDelivery(ctx, tx, ticket);
     return message;
   });
-}
-
-/**
- * Triggers the ticket's delivery job now, or at `at` (a retry, a pacing slot): on the queue of
- * its channel's connection when the channel sends through it, so the holder sends it.
- */
-export async function scheduleDelivery(
-  ctx: Pick<TicketContext, 'jobs' | 'channels'>,
-  db: Tx | TicketContext['sql'],
-  ticket: Pick<Ticket, 'id' | 'channel'>,
-  at?: Date,
-): Promise<void> {
-  const queue = ctx.channels.get(ticket.channel)?.sendsThroughConnection ? deliveryQueueThrough(ticket.channel) : QUEUES.deliver;
-  await ctx.jobs.send(db, queue, { ticketId: ticket.id }, { singletonKey: String(ticket.id), ...(at ? { startAfter: at } : {}) });
 }
 
 /** A note takes what a reply takes; it just never leaves. */

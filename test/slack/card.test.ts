@@ -41,8 +41,8 @@ describe('the ticket card', () => {
     expect(card.text).toBe('#42 · Email · Ada Lovelace: My order is late (new, normal)');
   });
 
-  it('offers Claim, Escalate, Resolve, a priority menu, an assignee picker, a contact button and a menu to merge on a new ticket', () => {
-    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.priority, CARD_ACTIONS.assign, CARD_ACTIONS.contact, CARD_ACTIONS.more]);
+  it('offers Claim, Escalate, Resolve, Reply with macro, a priority menu, an assignee picker, a contact button and a menu to merge on a new ticket', () => {
+    expect(actionIds(base)).toEqual([CARD_ACTIONS.claim, CARD_ACTIONS.escalate, CARD_ACTIONS.resolve, CARD_ACTIONS.macro, CARD_ACTIONS.priority, CARD_ACTIONS.assign, CARD_ACTIONS.contact, CARD_ACTIONS.more]);
     expect(text(base)).toContain('"text":"Merge into…"},"value":"merge"');
     const actions = ticketCard(base).blocks.at(-1) as { block_id: string };
     expect(ticketOfBlockId(actions.block_id)).toBe(42);

@@ -69,3 +69,23 @@ describe('/ticket parsing', () => {
     for (const line of Object.values(USAGE)) expect(helpText()).toContain(line);
   });
 });
+
+describe('/ticket macro and /ticket kb parsing', () => {
+  it('reads list, add, delete, a send and a pick, names lower-cased', () => {
+    expect(parseTicketCommand('macro list')).toEqual({ kind: 'macro', macro: { action: 'list' } });
+    expect(parseTicketCommand('macro add Refund-Sent')).toEqual({ kind: 'macro', macro: { action: 'add', name: 'refund-sent' } });
+    expect(parseTicketCommand('macro delete thanks')).toEqual({ kind: 'macro', macro: { action: 'delete', name: 'thanks' } });
+    expect(parseTicketCommand('macro #12 Thanks')).toEqual({ kind: 'macro', macro: { action: 'send', number: 12, name: 'thanks' } });
+    expect(parseTicketCommand('macro 12')).toEqual({ kind: 'macro', macro: { action: 'pick', number: 12 } });
+    expect(parseTicketCommand('kb  reset "my password" ')).toEqual({ kind: 'kb', words: 'reset "my password"' });
+  });
+
+  it('answers a wrong macro command with its usage line and what was wrong', () => {
+    expect(parseTicketCommand('macro')).toEqual({ kind: 'invalid', message: `Usage: \`${USAGE.macro}\`` });
+    expect(parseTicketCommand('macro add')).toEqual({ kind: 'invalid', message: `say which macro. Usage: \`${USAGE.macro}\`` });
+    expect(parseTicketCommand('macro add two words')).toEqual({ kind: 'invalid', message: `a macro name is one word. Usage: \`${USAGE.macro}\`` });
+    expect(parseTicketCommand('macro 12 two words')).toEqual({ kind: 'invalid', message: `a macro name is one word. Usage: \`${USAGE.macro}\`` });
+    expect(parseTicketCommand('macro twelve thanks')).toEqual({ kind: 'invalid', message: `"twelve" is not a ticket number, list, add or delete. Usage: \`${USAGE.macro}\`` });
+    expect(parseTicketCommand('kb')).toEqual({ kind: 'invalid', message: `say what to search for. Usage: \`${USAGE.kb}\`` });
+  });
+});

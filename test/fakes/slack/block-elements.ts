@@ -39,30 +39,38 @@ export function inputElements(blocks: unknown[]): Map<string, FoundElement> {
   return found;
 }
 
-/** The `actions[]` entry for using `element` (clicking a button, choosing `value`). */
-export function actionEntry(found: FoundElement, value: string | undefined, actionTs: string): Json {
+/**
+ * The `actions[]` entry for using `element` (clicking a button, choosing `value`). `loaded`:
+ * the options the app last loaded for an external_select, the only ones a person can pick.
+ */
+export function actionEntry(found: FoundElement, value: string | undefined, actionTs: string, loaded?: Json[]): Json {
   const { element, blockId } = found;
   const base = { type: element.type, action_id: element.action_id, block_id: blockId, action_ts: actionTs };
   if (element.type === 'button') {
     return { ...base, text: element.text, ...(element.value !== undefined ? { value: element.value } : {}), ...(element.style ? { style: element.style } : {}) };
   }
-  return { ...base, ...selection(element, value) };
+  return { ...base, ...selection(element, value, loaded) };
 }
 
 /** The `state.values[block_id][action_id]` entry for an input holding `value`. */
-export function stateEntry(element: Json, value: string | string[] | undefined): Json {
+export function stateEntry(element: Json, value: string | string[] | undefined, loaded?: Json[]): Json {
   if (element.type === 'plain_text_input' || element.type === 'number_input' || element.type === 'email_text_input' || element.type === 'url_text_input') {
     // Untouched, a field submits its initial_value; emptied, null.
     if (value === undefined) return { type: element.type, value: typeof element.initial_value === 'string' ? element.initial_value : null };
     return { type: element.type, value: value === '' ? null : value };
   }
-  return { type: element.type, ...selection(element, value) };
+  return { type: element.type, ...selection(element, value, loaded) };
 }
 
 /** What a selection element reports for `value`; throws when the element has no such option. */
-function selection(element: Json, value: string | string[] | undefined): Json {
+function selection(element: Json, value: string | string[] | undefined, loaded: Json[] = []): Json {
   const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
   switch (element.type) {
+    case 'external_select': {
+      // Its options are the app's answer to the last block_suggestion, or the one it set initially.
+      const offered = { ...element, options: [...loaded, ...(element.initial_option ? [element.initial_option as Json] : [])] };
+      return { selected_option: values[0] === undefined ? null : option(offered, values[0]) };
+    }
     case 'static_select':
     case 'overflow':
     case 'radio_buttons':

@@ -7,7 +7,20 @@ import { applyMessageResponse, applyViewSubmissionResponse, commandAckBody } fro
 import { eventCallback, urlVerification, userDeletes, userEdits, userOpensHome, userPosts, userUploads } from './events.ts';
 import { createFaults, createLatencyStats, type FaultKind } from './faults.ts';
 import { deliverCommand, deliverEvent, deliverInteraction, type DeliveryOptions, type EventDeliveryOptions, type HttpDelivery } from './inbound-http.ts';
-import { blockActions, issueTrigger, slashCommand, viewSubmission, type ActionInput, type CommandInput, type SubmissionInput } from './interactive.ts';
+import {
+  blockActions,
+  blockSuggestion,
+  issueTrigger,
+  messageShortcut,
+  rememberSuggestions,
+  slashCommand,
+  viewSubmission,
+  type ActionInput,
+  type CommandInput,
+  type ShortcutInput,
+  type SubmissionInput,
+  type SuggestionInput,
+} from './interactive.ts';
 import { findMessage, threadOf, topLevel } from './messages.ts';
 import type { MethodEnv } from './methods/index.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -115,6 +128,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     slashCommand: (input: CommandInput) => slashCommand(ws, base, input),
     blockActions: (input: ActionInput) => blockActions(ws, base, input),
     viewSubmission: (input: SubmissionInput) => viewSubmission(ws, input),
+    /** Someone typing into an external_select of an open modal: the options request. */
+    blockSuggestion: (input: SuggestionInput) => blockSuggestion(ws, input),
+    /** A message shortcut used on a message (a thread reply or a card). */
+    messageShortcut: (input: ShortcutInput) => messageShortcut(ws, base, input),
     newTriggerId: (user: string) => issueTrigger(ws, user),
     /** Deliver a `message` event for each of the app's own posts, as Slack does (off by default). */
     echoBotMessages: (target: EchoTarget) => echoBotMessages(ws, socket, target, echoes),
@@ -142,6 +159,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
         if (payload.type === 'view_submission' && result.status === 200) {
           applyViewSubmissionResponse(ws, String((payload.view as Json).id), result.json as Json | undefined);
         }
+        // The options load answer is what the menu then offers.
+        if (payload.type === 'block_suggestion' && result.status === 200) rememberSuggestions(ws, payload, result.json as Json | undefined);
         return result;
       },
     },

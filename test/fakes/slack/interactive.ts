@@ -91,7 +91,7 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
       container: { type: 'view', view_id: stored.view.id },
       trigger_id: issueTrigger(ws, input.user),
       view: structuredClone(stored.view),
-      actions: [actionEntry(found, input.value, actionTs)],
+      actions: [actionEntry(found, input.value, actionTs, ws.suggestions.get(`${stored.view.id}:${input.actionId}`))],
     };
   }
   const channel = channelOrThrow(ws, input.channel ?? '');
@@ -126,6 +126,83 @@ export function blockActions(ws: Workspace, base: string, input: ActionInput): J
   };
 }
 
+export interface ShortcutInput {
+  user: string;
+  /** The shortcut's callback_id, as the app's manifest declares it. */
+  callbackId: string;
+  /** The message it is used on: its channel and ts (a thread reply, or a top-level message). */
+  channel: string;
+  ts: string;
+}
+
+/**
+ * A message shortcut's payload (Bolt's MessageShortcut): the whole message, its channel, a
+ * trigger_id and a response_url. https://docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload
+ */
+export function messageShortcut(ws: Workspace, base: string, input: ShortcutInput): Json {
+  const channel = channelOrThrow(ws, input.channel);
+  const message = findMessage(ws, channel.id, input.ts);
+  if (!message) throw new Error(`slack emulator: no message ${input.ts} in ${channel.id}`);
+  const user = ws.users.get(input.user);
+  return {
+    type: 'message_action',
+    token: ws.tokens.verification,
+    action_ts: ws.nextTs(),
+    team: { id: ws.team.id, domain: ws.team.domain },
+    user: { id: input.user, username: user?.name ?? input.user, name: user?.name ?? input.user, team_id: ws.team.id },
+    channel: { id: channel.id, name: channel.imUser ? 'directmessage' : channel.name },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: input.callbackId,
+    trigger_id: issueTrigger(ws, input.user, channel.id),
+    response_url: issueResponseUrl(ws, base, { origin: 'block_actions', user: input.user, channel: channel.id }),
+    message_ts: message.ts,
+    message: structuredClone(message),
+  };
+}
+
+export interface SuggestionInput {
+  user: string;
+  /** The modal holding the external_select, and the select's action_id. */
+  viewId: string;
+  actionId: string;
+  /** What the person has typed into the menu so far. */
+  value: string;
+}
+
+/**
+ * A block_suggestion payload (Bolt's BlockSuggestion): Slack asks the app's options load URL
+ * for an external_select's options as the person types. https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element#external_select
+ */
+export function blockSuggestion(ws: Workspace, input: SuggestionInput): Json {
+  const stored = ws.views.get(input.viewId);
+  if (!stored?.open) throw new Error(`slack emulator: no open modal ${input.viewId}`);
+  const found = findElement(stored.view.blocks as unknown[], input.actionId);
+  if (!found || found.element.type !== 'external_select') throw new Error(`slack emulator: modal ${input.viewId} has no external_select ${input.actionId}`);
+  const user = ws.users.get(input.user);
+  return {
+    type: 'block_suggestion',
+    user: { id: input.user, username: user?.name ?? input.user, name: user?.name ?? input.user, team_id: ws.team.id },
+    container: { type: 'view', view_id: stored.view.id },
+    api_app_id: ws.app.id,
+    token: ws.tokens.verification,
+    action_id: input.actionId,
+    block_id: found.blockId,
+    value: input.value,
+    team: { id: ws.team.id, domain: ws.team.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: structuredClone(stored.view),
+  };
+}
+
+/** Keeps the options an app answered a block_suggestion with: the ones the person can then pick. */
+export function rememberSuggestions(ws: Workspace, payload: Json, answer: Json | undefined): void {
+  const groups = (answer?.option_groups as { options: Json[] }[] | undefined) ?? [];
+  const options = [...((answer?.options as Json[] | undefined) ?? []), ...groups.flatMap((g) => g.options)];
+  ws.suggestions.set(`${String((payload.container as Json).view_id)}:${String(payload.action_id)}`, options);
+}
+
 export interface SubmissionInput {
   user: string;
   viewId: string;
@@ -143,7 +220,7 @@ export function viewSubmission(ws: Workspace, input: SubmissionInput): Json {
   }
   const values: Record<string, Record<string, Json>> = {};
   for (const [actionId, found] of inputs) {
-    (values[found.blockId] ??= {})[actionId] = stateEntry(found.element, input.values?.[actionId]);
+    (values[found.blockId] ??= {})[actionId] = stateEntry(found.element, input.values?.[actionId], ws.suggestions.get(`${input.viewId}:${actionId}`));
   }
   const user = ws.users.get(input.user);
   return {

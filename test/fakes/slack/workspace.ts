@@ -7,6 +7,7 @@ import type {
   Channel,
   ChannelConfig,
   Ephemeral,
+  Json,
   SlackEmulatorOptions,
   SlackMessage,
   SlackUser,
@@ -76,6 +77,8 @@ export interface Workspace {
   history: Map<string, SlackMessage[]>;
   ephemerals: Ephemeral[];
   views: Map<string, StoredView>;
+  /** The options the app last loaded for an external_select (`viewId:actionId`): what the person can pick. */
+  suggestions: Map<string, Json[]>;
   homes: Map<string, StoredView>;
   files: Map<string, StoredFile>;
   triggers: Map<string, Trigger>;
@@ -124,6 +127,7 @@ export function createWorkspace(options: SlackEmulatorOptions): Workspace {
     history: new Map(),
     ephemerals: [],
     views: new Map(),
+    suggestions: new Map(),
     homes: new Map(),
     files: new Map(),
     triggers: new Map(),
