@@ -12,7 +12,7 @@
  * everything but the app's own per-card work and so reads a little higher, not lower.
  */
 import { startSlackEmulator } from '../fakes/slack/index.ts';
-import { startBenchApp, BENCH_API_TOKEN, type BenchApp } from './lib/app.ts';
+import { startBenchApp, slackEnv, BENCH_API_TOKEN, type BenchApp } from './lib/app.ts';
 import { sleep, type Bench } from './lib/bench.ts';
 import { closedLoop } from './lib/load.ts';
 import { round, type Row } from './lib/stats.ts';
@@ -34,13 +34,7 @@ export const slackBurstBench: Bench = {
     const db = await ctx.pg.createDatabase('slack_burst');
     let app: BenchApp | undefined;
     try {
-      app = await startBenchApp(db.url, {
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_API_URL: slack.url,
-        SLACK_TRIAGE_CHANNEL: TRIAGE,
-        SLACK_POST_RATE: String(postsPerSecond),
-      });
+      app = await startBenchApp(db.url, slackEnv(slack, TRIAGE, postsPerSecond));
       const ideal = (tickets - 1) / postsPerSecond;
       ctx.progress(`slack-burst: ${tickets} new tickets at once, cards at ${postsPerSecond}/s (ideal ${ideal} s)`);
       const start = Date.now();

@@ -105,3 +105,14 @@ export async function startBenchApp(databaseUrl: string, env: Record<string, str
     },
   };
 }
+
+/** The app's environment for Slack through `slack` (an emulator), cards to `triage`, posts paced to `postsPerSecond`. */
+export function slackEnv(slack: { botToken: string; signingSecret: string; url: string }, triage: string, postsPerSecond: number): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.url,
+    SLACK_TRIAGE_CHANNEL: triage,
+    SLACK_POST_RATE: String(postsPerSecond),
+  };
+}
