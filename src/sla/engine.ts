@@ -38,9 +38,10 @@ export interface Evaluation {
  * job raises it a moment later through `change`, where Slack sees its event.
  */
 export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number, now: Date, record?: RecordEvent): Promise<Evaluation | undefined> {
-  const ticket = await lockSlaTicket(tx, ticketId);
+  // Pipelined: the server runs the facts' read after the lock is held, in one round trip.
+  const [ticket, rows] = await Promise.all([lockSlaTicket(tx, ticketId), listFactRows(tx, ticketId)]);
   if (!ticket) return undefined;
-  const facts = factsFromRows(await listFactRows(tx, ticketId));
+  const facts = factsFromRows(rows);
   // Without its creation a ticket has no clock to measure, and an observer must not fail
   // someone else's change over it.
   if (facts[0]?.kind !== 'created') return undefined;
@@ -65,14 +66,17 @@ export async function evaluateTicket(tx: Tx, engine: SlaEngine, ticketId: number
 
   const summary = summaryOf(state);
   const current = { dueAt: ticket.slaDueAt, dueMetric: ticket.slaDueMetric, breachedAt: ticket.slaBreachedAt };
-  if (!sameSummary(current, summary)) await updateSlaSummary(tx, ticket.id, summary);
   const targets = targetsOf(state);
   const timerMoved = (timerAt?.getTime() ?? null) !== (ticket.timerAt?.getTime() ?? null);
-  if (timerMoved || !sameTargets(ticket.targets, targets)) await saveSlaTicket(tx, ticket.id, timerAt, targets, now);
+  // The writes depend on nothing the others return: sent together, in one round trip.
+  const writes: Promise<void>[] = [];
+  if (!sameSummary(current, summary)) writes.push(updateSlaSummary(tx, ticket.id, summary));
+  if (timerMoved || !sameTargets(ticket.targets, targets)) writes.push(saveSlaTicket(tx, ticket.id, timerAt, targets, now));
   // A timer set to nothing leaves its job where it is: when it runs it finds no moment owed
   // and stops; a later moment moves that same job rather than adding one. The timer job's own
   // evaluation has used up the job it runs in, so any moment still owed gets a new one.
-  if (timerAt !== null && (timerMoved || record)) await engine.schedule(tx, ticket.id, timerAt);
+  if (timerAt !== null && (timerMoved || record)) writes.push(engine.schedule(tx, ticket.id, timerAt));
+  await settleAll(writes);
   return { timerAt, raised };
 }
 
@@ -85,6 +89,11 @@ function judgedBefore(state: SlaState, alert: SlaAlert, rescopedAt: Date | null)
   if (rescopedAt === null) return false;
   const cycle = state.cycles.find((c) => c.metric === alert.metric && c.cycle === alert.cycle);
   return cycle?.endedAt != null && cycle.endedAt <= rescopedAt;
+}
+
+/** Waits for every one of `writes`, then throws the first failure: none is left running. */
+async function settleAll(writes: Promise<void>[]): Promise<void> {
+  for (const outcome of await Promise.allSettled(writes)) if (outcome.status === 'rejected') throw outcome.reason;
 }
 
 /** Records `due` by key and, for those recorded now (not by another instance), their effects. */

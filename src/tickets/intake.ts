@@ -11,9 +11,8 @@ import { awayMembers, pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
-import { findByExternalId, insertMessage, RepeatedPlatformId } from './messages-sql.ts';
+import { findByExternalId, insertMessageId, RepeatedPlatformId } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
-import type { Message } from './types.ts';
 import { findMergeTarget } from './merge-sql.ts';
 import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
 
@@ -80,7 +79,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
 
       const store = (ticketId: number) =>
-        insertMessage(tx, {
+        insertMessageId(tx, {
           ticketId,
           channel: inbound.channel,
           direction: 'inbound',
@@ -91,12 +90,13 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           externalId: inbound.externalId,
           at,
         });
-      let message: Message | undefined;
+      let messageId: string | undefined;
       let opened = false;
       if (ticket && 'status' in decision) {
         const from = ticket.status;
-        // Pipelined like the reads above: the ticket's id is all the message needs.
-        [ticket, message] = await Promise.all([touchInbound(tx, ticket.id, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at), store(ticket.id)]);
+        // Pipelined like the reads above: the ticket's id is all the message needs, and of
+        // either only what the database computes is read back.
+        [ticket, messageId] = await Promise.all([touchInbound(tx, ticket, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at), store(ticket.id)]);
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -143,14 +143,14 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           });
         }
         if (assignee) record(ticket, 'assigned', 'system', { from: null, to: assignee, ...(assignedBy ? { by: assignedBy } : {}) });
-        message = await store(ticket.id);
+        messageId = await store(ticket.id);
         opened = true;
       }
 
       // Under the sender lock a repeat is found above; reaching here means the same platform
       // id came from another sender. Roll everything back and report the first.
-      if (!message) throw new RepeatedPlatformId();
-      record(ticket, 'message', 'customer', { messageId: message.id, direction: 'inbound' });
+      if (!messageId) throw new RepeatedPlatformId();
+      record(ticket, 'message', 'customer', { messageId, direction: 'inbound' });
       // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
       const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;
       if (opened && reachable) await acknowledge(ctx, tx, record, ticket, { name: inbound.name ?? identity.displayName, language }, at);
@@ -163,7 +163,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           ? 'The customer opted out (STOP): nothing more is sent to them until they write START.'
           : 'The customer opted back in (START): replies are sent again.', at);
       }
-      return { ticket: ticket.number, message: message.id, duplicate: false };
+      return { ticket: ticket.number, message: messageId, duplicate: false };
     });
   } catch (error) {
     if (!(error instanceof RepeatedPlatformId)) throw error;

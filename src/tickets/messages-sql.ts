@@ -24,13 +24,22 @@ export type NewMessage = Pick<Message, 'ticketId' | 'channel' | 'direction' | 'a
  * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.
  */
 export async function insertMessage(db: Db, m: NewMessage): Promise<Message | undefined> {
-  const [row] = await db<Message[]>`
+  const [row] = await db<Message[]>`${insertStatement(db, m)} returning *`;
+  return row;
+}
+
+/** `insertMessage` reading back only the new message's id: all a customer's message needs. */
+export async function insertMessageId(db: Db, m: NewMessage): Promise<string | undefined> {
+  const [row] = await db<{ id: string }[]>`${insertStatement(db, m)} returning id`;
+  return row?.id;
+}
+
+function insertStatement(db: Db, m: NewMessage) {
+  return db`
     insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
     values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
             ${m.original ? db.json(m.original as never) : null}, ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.onceKey ?? null}, ${m.at})
-    on conflict (channel, external_id) do nothing
-    returning *`;
-  return row;
+    on conflict (channel, external_id) do nothing`;
 }
 
 export async function findMessage(db: Db, id: string): Promise<Message | undefined> {

@@ -129,7 +129,9 @@ export const ingestBench: Bench = {
       if (warm.failed > 0) throw new Error(`warm-up requests failed: ${warm.firstFailure}`);
 
       ctx.progress(`ingest: capacity, ${CONCURRENCY} requests in flight for ${phaseMs / 1000} s`);
+      const cpuBefore = await app.cpuMs();
       const capacity = await closedLoop(target, { concurrency: CONCURRENCY, durationMs: phaseMs, first: sent });
+      const cpuPerMsg = ((await app.cpuMs()) - cpuBefore) / capacity.ok;
       sent += capacity.sent;
       if (capacity.failed > 0) throw new Error(`capacity requests failed: ${capacity.firstFailure}`);
       const msgsPerS = (capacity.ok / capacity.elapsedMs) * 1000;
@@ -162,6 +164,9 @@ export const ingestBench: Bench = {
         { name: 'ingest_msgs_per_s', value: round(msgsPerS), unit: 'msg/s', note: `HTTP intake, ${CONCURRENCY} in flight, 1 in ${NEW_EVERY} a new ticket` },
         { name: 'pgbench_tps', value: pg ? round(pg.tps) : Number.NaN, unit: 'tx/s', note: `same SQL, ${PGBENCH_CLIENTS} clients, -M prepared` },
         { name: 'ingest_vs_pgbench', value: pg ? round(msgsPerS / pg.tps, 3) : Number.NaN, unit: 'ratio', goal: { op: '>=', target: 0.5 } },
+        // The app's own CPU per message: what throughput costs it, much less swayed than msg/s
+        // by whatever else runs on the machine.
+        { name: 'ingest_app_cpu_ms_per_msg', value: round(cpuPerMsg, 3), unit: 'ms', note: 'CPU time of the app process (user + system) over the capacity run, per message' },
         { name: 'ingest_p99_ms', value: round(percentile(steady.latencies, 0.99)), unit: 'ms', goal: { op: '<=', target: 150 }, note: `open loop at ${rate}/s; p50 ${round(median(steady.latencies))} ms` },
       ];
       return rows;

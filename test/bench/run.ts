@@ -14,11 +14,12 @@ import { memoryBench } from './memory.ts';
 import { pacingBench } from './pacing.ts';
 import { slaBench } from './sla.ts';
 import { slackBench } from './slack.ts';
+import { slackBurstBench } from './slack-burst.ts';
 import type { Bench, BenchContext } from './lib/bench.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
 import { resultLine, table, type Row } from './lib/stats.ts';
 
-const BENCHES: Bench[] = [ingestBench, slackBench, pacingBench, slaBench, memoryBench, emailBench];
+const BENCHES: Bench[] = [ingestBench, slackBench, slackBurstBench, pacingBench, slaBench, memoryBench, emailBench];
 
 function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
   let only: string[] | undefined;

@@ -9,7 +9,7 @@
  * going to its card's thread.
  */
 import { startSlackEmulator, type SlackEmulator } from '../fakes/slack/index.ts';
-import { startBenchApp, BENCH_API_TOKEN, type BenchApp } from './lib/app.ts';
+import { startBenchApp, slackEnv, BENCH_API_TOKEN, type BenchApp } from './lib/app.ts';
 import { sleep, type Bench } from './lib/bench.ts';
 import { closedLoop, openLoop, type Target } from './lib/load.ts';
 import { median, percentile, round, type Row } from './lib/stats.ts';
@@ -61,14 +61,8 @@ export const slackBench: Bench = {
     const db = await ctx.pg.createDatabase('slack');
     let app: BenchApp | undefined;
     try {
-      app = await startBenchApp(db.url, {
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: slack.signingSecret,
-        SLACK_API_URL: slack.url,
-        SLACK_TRIAGE_CHANNEL: TRIAGE,
-        // The emulator's limit is off; the app's own pacing to Slack's 1/s per channel too.
-        SLACK_POST_RATE: '1000',
-      });
+      // The emulator's limit is off; the app's own pacing to Slack's 1/s per channel too.
+      app = await startBenchApp(db.url, slackEnv(slack, TRIAGE, 1000));
 
       ctx.progress(`slack: ${CUSTOMERS} tickets and their cards`);
       const opened = await closedLoop(inbound(app, () => 'Hello, where is my parcel?', (i) => i), { concurrency: 8, count: CUSTOMERS });

@@ -8,7 +8,7 @@ begin;
 select pg_advisory_xact_lock(hashtextextended('identity' || chr(58) || 'api' || chr(58) || 'c' || :s::text || '@bench.example', 0));
 select m.id, t.number from messages m join tickets t on t.id = m.ticket_id
   where m.channel = 'api' and m.external_id = 'pgb-' || :client_id::text || '-' || :n::text;
-select id, contact_id, kind, address, display_name, opted_out_at
+select id, contact_id, kind, address, display_name, opted_out_at, language
   from identities where kind = 'api' and address = 'c' || :s::text || '@bench.example'
 \gset i_
 select * from tickets
@@ -18,13 +18,14 @@ select * from tickets
 \gset t_
 update tickets set last_inbound_at = now(), updated_at = now(), status = :t_status,
     recipient = coalesce(null, recipient),
+    cc = cc || array(select unnest('{}'::text[]) except select unnest(cc)),
     resolved_at = case when :t_status::text = 'resolved' then resolved_at else null end
-  where id = :t_id returning *;
-insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, template, created_at)
-  values (:t_id, 'api', 'inbound', null, 'Any news on my order? It still shows as processing.', '[]',
+  where id = :t_id returning cc;
+insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
+  values (:t_id, 'api', 'inbound', null, 'Any news on my order? It still shows as processing.', '[]', null,
           'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
   on conflict (channel, external_id) do nothing
-  returning *
+  returning id
 \gset m_
 insert into events (ticket_id, kind, actor, data, at)
   select ticket_id, kind, actor, data, at

@@ -6,7 +6,7 @@ begin;
 select pg_advisory_xact_lock(hashtextextended('identity' || chr(58) || 'api' || chr(58) || 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 0));
 select m.id, t.number from messages m join tickets t on t.id = m.ticket_id
   where m.channel = 'api' and m.external_id = 'pgb-' || :client_id::text || '-' || :n::text;
-select id, contact_id, kind, address, display_name, opted_out_at
+select id, contact_id, kind, address, display_name, opted_out_at, language
   from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example';
 select * from tickets
   where contact_id = (select contact_id from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example')
@@ -15,18 +15,19 @@ select * from tickets
 with contact as (insert into contacts (name) values ('Customer ' || :n::text) returning id)
   insert into identities (contact_id, kind, address, display_name)
   select id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 'Customer ' || :n::text from contact
-  returning id, contact_id, kind, address, display_name, opted_out_at
+  returning id, contact_id, kind, address, display_name, opted_out_at, language
 \gset i_
-insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, previous_ticket_id, created_at, updated_at, last_inbound_at)
+insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, team, priority, tags, assignee, routed_by,
+                     created_at, updated_at, last_inbound_at)
   values (:i_contact_id, :i_id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', null,
-          'Hello, my order #4411 has not arrived yet', null, now(), now(), now())
+          'Hello, my order #4411 has not arrived yet', '{}'::text[], null, null, 'normal', '{}'::text[], null, '{}'::text[], now(), now(), now())
   returning *
 \gset t_
-insert into messages (ticket_id, channel, direction, author, text, attachments, external_id, slack_ts, delivery, template, created_at)
-  values (:t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]',
+insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
+  values (:t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]', null,
           'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
   on conflict (channel, external_id) do nothing
-  returning *
+  returning id
 \gset m_
 insert into events (ticket_id, kind, actor, data, at)
   select ticket_id, kind, actor, data, at

@@ -18,6 +18,8 @@ export interface BenchApp {
   pid: number;
   /** Resident set size of the app process, in MiB (VmRSS). */
   rssMb(): Promise<number>;
+  /** CPU time the app process has used so far (user + system), in ms. */
+  cpuMs(): Promise<number>;
   /** Lines the app logged (JSON), for what a benchmark needs to read back. */
   logs(): string[];
   stop(): Promise<void>;
@@ -84,6 +86,13 @@ export async function startBenchApp(databaseUrl: string, env: Record<string, str
       const kb = Number(status.match(/VmRSS:\s+(\d+)\s+kB/)?.[1]);
       return kb / 1024;
     },
+    async cpuMs() {
+      // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second
+      // on Linux); the command name (field 2) is in parentheses and may hold spaces.
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     logs: () => lines,
     async stop() {
       if (child.exitCode === null) {
@@ -94,5 +103,16 @@ export async function startBenchApp(databaseUrl: string, env: Record<string, str
       }
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The app's environment for Slack through `slack` (an emulator), cards to `triage`, posts paced to `postsPerSecond`. */
+export function slackEnv(slack: { botToken: string; signingSecret: string; url: string }, triage: string, postsPerSecond: number): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.url,
+    SLACK_TRIAGE_CHANNEL: triage,
+    SLACK_POST_RATE: String(postsPerSecond),
   };
 }

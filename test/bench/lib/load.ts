@@ -23,7 +23,19 @@ export interface Outcome {
   firstFailure?: string;
 }
 
+/**
+ * POSTs the i-th body. A keep-alive socket the server closed as idle just as the request went
+ * out fails with ECONNRESET before the server read anything: sent again on a fresh socket, as
+ * Node's documentation of `request.reusedSocket` advises.
+ */
 function post(agent: Agent, target: Target, i: number): Promise<{ status: number; body: string }> {
+  return postOnce(agent, target, i).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    if (error.code === 'ECONNRESET' && error.reusedSocket) return postOnce(agent, target, i);
+    throw error;
+  });
+}
+
+function postOnce(agent: Agent, target: Target, i: number): Promise<{ status: number; body: string }> {
   const url = new URL(target.url);
   const payload = target.body(i);
   return new Promise((resolve, reject) => {
@@ -37,7 +49,7 @@ function post(agent: Agent, target: Target, i: number): Promise<{ status: number
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
     req.end(payload);
   });
 }
