@@ -16,7 +16,7 @@ import { ADA, HISTORY_ENV, HISTORY_START, playHistory } from './history.ts';
 // summary's headline figures; an expired link is refused. The browser is required: without it
 // this file fails and says how to install it (.ci/run installs it).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = process.env.UPDATE_DOCS ? fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url)) : path.join(tmpdir(), `switchboard-dashboard-${process.pid}.png`);
+const SCREENSHOT = process.env.UPDATE_DOCS ? fileURLToPath(new URL('./dashboard.png', import.meta.url)) : path.join(tmpdir(), `switchboard-dashboard-${process.pid}.png`);
 const LINK_TTL_MS = 60 * 60_000;
 
 const clock = manualClock(HISTORY_START);
