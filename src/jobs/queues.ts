@@ -52,6 +52,15 @@ export function deliveryQueueThrough(channel: string): `outbound.deliver-through
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES] | ReturnType<typeof deliveryQueueThrough>;
 
+/**
+ * A worker's job on a queue with this heartbeat is handed to another worker this long (plus
+ * pg-boss's supervision pass, every SUPERVISE_INTERVAL_SECONDS) after its process died, instead
+ * of after expireInSeconds: a reply queued when the app was killed goes out a minute or so after
+ * a restart, not five. pg-boss's workers refresh the heartbeat while a handler runs.
+ */
+export const CRASH_HEARTBEAT_SECONDS = 20;
+export const SUPERVISE_INTERVAL_SECONDS = 15;
+
 export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Queue, 'name'>> = {
   [QUEUES.deliver]: {
     policy: 'stately',
@@ -62,6 +71,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.slackSync]: {
@@ -73,6 +83,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.eventWebhook]: {
@@ -84,6 +95,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 120,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.operatorNotice]: {
