@@ -16,9 +16,12 @@ import os from 'node:os';
 import { meets, resultLine, table, type Row } from '../bench/lib/stats.ts';
 import { startChaosCluster } from './lib/cluster.ts';
 import type { ChaosContext, Scenario } from './lib/scenario.ts';
+import { fuzzScenario } from './scenarios/fuzz.ts';
 import { kill9Scenario } from './scenarios/kill9.ts';
+import { postgresScenario } from './scenarios/postgres.ts';
+import { sigtermScenario } from './scenarios/sigterm.ts';
 
-const SCENARIOS: Scenario[] = [kill9Scenario];
+const SCENARIOS: Scenario[] = [kill9Scenario, sigtermScenario, postgresScenario, fuzzScenario];
 
 function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
   let only: string[] | undefined;

@@ -41,6 +41,8 @@ export async function tallyMixedLoad(desk: ChaosDesk, runId: string, load: Mixed
   const apiReplies = replyTally(apiOut.map((m) => m.id), desk.customer.delivered().map((b) => b.id));
   const smsReplies = replyTally(smsOut.map((m) => m.to), desk.twilio.messages.map((m) => m.to));
   const unacked = load.api.unacked.length + load.sms.unacked.length;
+  // A refusal (4xx) tells a platform to give up: during a crash or an outage only 5xx or no answer is right.
+  const refused = [...load.api.statuses, ...load.sms.statuses].filter(([status]) => status >= 400 && status < 500).reduce((sum, [, n]) => sum + n, 0);
   const rows: Row[] = [
     ...tallyRows(prefix, {
       acknowledged: load.api.acked.size + load.sms.acked.size,
@@ -48,6 +50,7 @@ export async function tallyMixedLoad(desk: ChaosDesk, runId: string, load: Mixed
       duplicated: api.duplicated + sms.duplicated,
       note: `api ${load.api.acked.size}/${load.api.acked.size + load.api.unacked.length}, sms ${load.sms.acked.size}/${load.sms.acked.size + load.sms.unacked.length} acknowledged; ${load.api.attempts + load.sms.attempts} requests with retries`,
     }),
+    { name: `${prefix}_refused_4xx`, value: refused, unit: 'answers', goal: { op: '=', target: 0 } },
     { name: `${prefix}_replies_queued`, value: apiReplies.queued + smsReplies.queued, unit: 'replies', goal: { op: '>=', target: 1 } },
     { name: `${prefix}_replies_lost`, value: apiReplies.lost + smsReplies.lost, unit: 'replies', goal: { op: '=', target: 0 }, note: `${drain.queued} still queued after ${Math.round(drain.ms / 1000)} s` },
     { name: `${prefix}_replies_duplicated`, value: apiReplies.duplicated + smsReplies.duplicated, unit: 'replies', goal: { op: '=', target: 0 } },
