@@ -19,10 +19,11 @@ import type { ChaosContext, Scenario } from './lib/scenario.ts';
 import { fuzzScenario } from './scenarios/fuzz.ts';
 import { kill9Scenario } from './scenarios/kill9.ts';
 import { slackOutageScenario, vendorOutageScenario } from './scenarios/outages.ts';
+import { pairScenario } from './scenarios/pair.ts';
 import { postgresScenario } from './scenarios/postgres.ts';
 import { sigtermScenario } from './scenarios/sigterm.ts';
 
-const SCENARIOS: Scenario[] = [kill9Scenario, sigtermScenario, postgresScenario, slackOutageScenario, vendorOutageScenario, fuzzScenario];
+const SCENARIOS: Scenario[] = [kill9Scenario, sigtermScenario, postgresScenario, slackOutageScenario, vendorOutageScenario, pairScenario, fuzzScenario];
 
 function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
   let only: string[] | undefined;
