@@ -92,10 +92,12 @@ const api: FuzzEndpoint = {
               })
               .map((body) => json(body) as string | Uint8Array),
           },
+          // Well-formed but for hostile text and names: these reach the database.
+          { weight: 2, arbitrary: fc.record({ id: fc.uuid(), from: fc.emailAddress(), name: nastyString, text: nastyString }).map(json) },
           { weight: 1, arbitrary: junkValue.map(json) },
           { weight: 1, arbitrary: garbageBody },
         ),
-        fc.constantFrom('application/json', 'application/json', 'text/plain', FORM),
+        fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', FORM),
       )
       .map(([ok, body, type]) => ({ method: 'POST', path: '/api/v1/inbound', headers: { authorization: `Bearer ${ok ? s.apiToken : 'wrong-token-0123456789'}`, 'content-type': type }, body })),
 };
@@ -189,8 +191,12 @@ const telegram: FuzzEndpoint = {
       callback_query: maybe(mostly(fc.record({ id: mostly(fc.string()), from: mostly(user), data: maybe(nastyString), message: maybe(mostly(message)) }))),
       my_chat_member: maybe(junkValue),
     });
+    // A well-formed private message with hostile text, so some updates get past the shape check to the database.
+    const clean = fc
+      .record({ update_id: fc.integer({ min: 1, max: 2 ** 31 }), chat: fc.integer({ min: 1, max: 2 ** 40 }), message_id: fc.integer({ min: 1, max: 2 ** 31 }), text: nastyString, name: fc.string({ maxLength: 20 }) })
+      .map(({ update_id, chat, message_id, text, name }) => ({ update_id, message: { message_id, date: 1_800_000_000, chat: { id: chat, type: 'private' }, from: { id: chat, is_bot: false, first_name: name }, text } }));
     return fc
-      .tuple(authentic, fc.oneof({ weight: 4, arbitrary: update.map((u) => json(u) as string | Uint8Array) }, { weight: 1, arbitrary: junkValue.map(json) }, { weight: 1, arbitrary: garbageBody }))
+      .tuple(authentic, fc.oneof({ weight: 3, arbitrary: update.map((u) => json(u) as string | Uint8Array) }, { weight: 2, arbitrary: clean.map(json) }, { weight: 1, arbitrary: junkValue.map(json) }, { weight: 1, arbitrary: garbageBody }))
       .map(([ok, body]) => ({ method: 'POST', path: '/webhooks/telegram', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': ok ? s.telegramSecret : 'wrong-secret' }, body }));
   },
 };

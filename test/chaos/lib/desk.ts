@@ -32,6 +32,8 @@ export interface ChaosDesk {
   smsMessage(runId: string, i: number): Promise<number>;
   smsSid(runId: string, i: number): string;
   app(name?: string, extraEnv?: Record<string, string>): Promise<ChaosApp>;
+  /** Everything the apps printed so far. */
+  appOutputs(): string;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startChaosDesk(ctx: ChaosContext, name: string, extraEnv: 
       apps.push(app);
       return app;
     },
+    appOutputs: () => apps.map((a) => a.output()).join('\n'),
     async close() {
       for (const app of apps) await app.close();
       await sql.end({ timeout: 1 });

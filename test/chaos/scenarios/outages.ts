@@ -189,6 +189,7 @@ export const vendorOutageScenario: Scenario = {
         if (got.duplicated || got.lost || !got.ordered) {
           const rows = await desk.sql`select m.text, m.delivery, m.attempts, m.external_id, m.slack_ts from messages m join tickets t on t.id = m.ticket_id join identities i on i.id = t.identity_id where i.address = ${customer.address} and m.direction = 'outbound' order by m.seq`;
           ctx.progress(`vendor: ${customer.kind} ${customer.address} received ${JSON.stringify(seen)}; stored ${JSON.stringify(rows)}`);
+          if (process.env.CHAOS_DEBUG) ctx.progress(`vendor: app warnings ${desk.appOutputs().split('\n').filter((l) => /"level":(40|50)/.test(l) && !/503|Service Unavailable|unavailable/i.test(l)).slice(0, 8).join('\n')}`);
           if (customer.kind === 'sms') ctx.progress(`vendor: Twilio calls ${JSON.stringify(desk.twilio.calls.filter((call) => JSON.stringify(call).includes(customer.address)).map((call) => ({ ...call, at: undefined })))}`.slice(0, 3000));
         }
         lost += got.lost;
