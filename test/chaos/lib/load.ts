@@ -53,7 +53,7 @@ export async function tallyMixedLoad(desk: ChaosDesk, runId: string, load: Mixed
     { name: `${prefix}_refused_4xx`, value: refused, unit: 'answers', goal: { op: '=', target: 0 } },
     { name: `${prefix}_replies_queued`, value: apiReplies.queued + smsReplies.queued, unit: 'replies', goal: { op: '>=', target: 1 } },
     { name: `${prefix}_replies_lost`, value: apiReplies.lost + smsReplies.lost, unit: 'replies', goal: { op: '=', target: 0 }, note: `${drain.queued} still queued after ${Math.round(drain.ms / 1000)} s` },
-    { name: `${prefix}_replies_duplicated`, value: apiReplies.duplicated + smsReplies.duplicated, unit: 'replies', goal: { op: '=', target: 0 } },
+    { name: `${prefix}_replies_duplicated`, value: apiReplies.duplicated + smsReplies.duplicated, unit: 'replies', goal: { op: '=', target: 0 }, note: `api ${apiReplies.duplicated} (sent again under the same id), sms ${smsReplies.duplicated}` },
   ];
   const broken: string[] = [];
   if (api.lostIds.length || sms.lostIds.length) broken.push(`acknowledged but not stored: ${[...api.lostIds, ...sms.lostIds].slice(0, 10).join(', ')}`);
