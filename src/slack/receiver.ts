@@ -85,6 +85,8 @@ const WORKSPACE_IDS: [string, (body: Record<string, unknown>) => unknown][] = [
  * made it throw, a 500; such a request is refused with 400 instead.
  */
 function withSlackIds(body: Record<string, unknown>): Record<string, unknown> {
+  // Bolt also dispatches on `type` through plain objects: `valueOf` is no type Slack sends.
+  if (typeof body.type === 'string' && body.type in Object.prototype) throw new ChannelInputError('type: not a Slack event or interaction type', { field: 'type' });
   for (const [field, read] of WORKSPACE_IDS) {
     const value = read(body);
     if (typeof value === 'string' && !/^[A-Z0-9]+$/.test(value)) throw new ChannelInputError(`${field}: not a Slack id`, { field });

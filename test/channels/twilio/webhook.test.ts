@@ -244,6 +244,16 @@ describe('status callbacks', () => {
     });
   });
 
+  it('acknowledges and ignores a status named like a JavaScript property (__proto__, toString), not a 500 (found by fuzzing)', async () => {
+    const sink = recordingSink();
+    await serve(sink);
+    for (const status of ['__proto__', 'toString', 'constructor']) {
+      const params = { MessageSid: `SM${'1'.repeat(32)}`, MessageStatus: status, AccountSid: twilio.accountSid, From: SMS_NUMBERS[0]!, To: CUSTOMER };
+      expect((await twilio.post(STATUS, params)).status).toBe(200);
+    }
+    expect(sink.statuses).toEqual([]);
+  });
+
   it('reports WhatsApp statuses on the whatsapp channel', async () => {
     const sink = recordingSink();
     const [, whatsapp] = await serve(sink);
