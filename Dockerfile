@@ -4,6 +4,8 @@ FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# npm ci runs src/db/patch-postgres.mjs (postinstall): a fix to postgres.js the release lacks.
+COPY src/db/patch-postgres.mjs ./src/db/patch-postgres.mjs
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY channels ./channels

@@ -6,6 +6,7 @@
 import { ChannelInputError, type Sink } from '../../src/channels/contract.ts';
 import { readBody } from '../../src/shared/http.ts';
 import { verifyTelegramSecret } from './inbound.ts';
+import { telegramUpdateProblem } from './shape.ts';
 import { TELEGRAM_UPDATE_TYPES, type Update } from './types.ts';
 import { handleTelegramUpdate, type TelegramUpdateContext } from './updates.ts';
 
@@ -32,6 +33,8 @@ export async function handleTelegramWebhook(request: Request, sink: Sink, contex
   if (typeof update !== 'object' || update === null || typeof update.update_id !== 'number') {
     throw new ChannelInputError('the body is not a Telegram update (no update_id)', { status: 400 });
   }
+  const problem = telegramUpdateProblem(update);
+  if (problem) throw new ChannelInputError(`the body is not a Telegram update (${problem})`, { status: 400 });
   try {
     await handleTelegramUpdate(update, sink, context);
   } catch (error) {

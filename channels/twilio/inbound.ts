@@ -84,7 +84,8 @@ const STATES: Partial<Record<TwilioMessageStatus, DeliveryState>> = {
 
 /** Our delivery state for a Twilio message status, or undefined for one we do not track. */
 export function twilioDeliveryState(status: string): DeliveryState | undefined {
-  return STATES[status as TwilioMessageStatus];
+  // Own keys only: a status such as `__proto__` or `toString` (found by the fuzzer) is not one.
+  return Object.hasOwn(STATES, status) ? STATES[status as TwilioMessageStatus] : undefined;
 }
 
 /** A piece of media an incoming message refers to (`MediaUrl{N}` + `MediaContentType{N}`). */

@@ -61,13 +61,16 @@ async function downloadOne(
   options: TwilioMediaOptions,
 ): Promise<{ data: Uint8Array; contentType: string } | string> {
   const maxBytes = options.maxBytes ?? MAX_MEDIA_BYTES;
+  // A MediaUrl that is not an http(s) URL will never download: a note for the agent, not a
+  // retry Twilio would repeat for ever.
+  if (!httpUrl(mediaUrl)) return 'not an http(s) link';
   let url = mediaUrl;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     // Credentials go only with the first request, and only to Twilio's API: the redirect
     // target is pre-signed, and a second auth mechanism there is refused (and would leak
     // the auth token to the CDN).
     const headers: Record<string, string> = {};
-    if (hop === 0 && new URL(url).origin === new URL(options.apiUrl).origin) {
+    if (hop === 0 && httpUrl(url)!.origin === new URL(options.apiUrl).origin) {
       headers.authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
     }
     let response: Response;
@@ -80,7 +83,9 @@ async function downloadOne(
       await response.body?.cancel();
       const location = response.headers.get('location');
       if (!location) return `redirect ${response.status} without a Location`;
-      url = new URL(location, url).href;
+      const next = httpUrl(location, url);
+      if (!next) return `redirect ${response.status} to something other than an http(s) link`;
+      url = next.href;
       continue;
     }
     if (response.status >= 500 || response.status === 429) {
@@ -113,9 +118,15 @@ const EXTENSIONS: Record<string, string> = {
   'text/x-vcard': 'vcf',
 };
 
+/** `value` (relative to `base`) as an http(s) URL, or undefined when it is not one. */
+function httpUrl(value: string, base?: string): URL | undefined {
+  const url = URL.parse(value, base);
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') ? url : undefined;
+}
+
 /** Twilio sends no file names: name each file by its Media SID (ME…) and type. */
 function mediaName(ref: TwilioMediaRef, index: number): string {
-  const last = new URL(ref.url).pathname.split('/').pop() ?? '';
+  const last = httpUrl(ref.url)?.pathname.split('/').pop() ?? '';
   const base = /^ME[0-9a-f]{32}$/i.test(last) ? last : `attachment-${index + 1}`;
   const type = ref.contentType.split(';')[0]!.trim().toLowerCase();
   const ext = EXTENSIONS[type] ?? (/^[a-z0-9]+$/.test(type.split('/')[1] ?? '') ? type.split('/')[1] : 'bin');

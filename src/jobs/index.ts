@@ -1,7 +1,7 @@
 import { PgBoss, type Db as IDatabase, type Job, type SendOptions, type WorkOptions } from 'pg-boss';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { QUEUE_OPTIONS, QUEUES, deliveryQueueThrough, type QueueName } from './queues.ts';
+import { QUEUE_OPTIONS, QUEUES, SUPERVISE_INTERVAL_SECONDS, deliveryQueueThrough, type QueueName } from './queues.ts';
 
 export { QUEUES, deliveryQueueThrough, type QueueName } from './queues.ts';
 
@@ -64,6 +64,7 @@ export function createJobs(options: JobsOptions): Jobs {
     // out) instead of after a poll; polling stays on as the floor and for deferred jobs.
     useListenNotify: true,
     supervise: options.maintenance ?? true,
+    superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
     schedule: options.maintenance ?? true,
     ...(options.cronMonitorIntervalSeconds ? { cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds, cronWorkerIntervalSeconds: options.cronMonitorIntervalSeconds } : {}),
     openTelemetry: { enabled: false },
@@ -100,6 +101,8 @@ export function createJobs(options: JobsOptions): Jobs {
       await boss.start();
       for (const [name, queueOptions] of Object.entries(QUEUE_OPTIONS)) {
         await boss.createQueue(name, queueOptions);
+        // createQueue leaves a queue made by an earlier version as it was.
+        if (queueOptions.heartbeatSeconds) await boss.updateQueue(name, { heartbeatSeconds: queueOptions.heartbeatSeconds });
       }
     },
     async stop(timeoutMs = 10_000) {

@@ -70,6 +70,15 @@ const DEADLINE_JOB: Omit<Queue, 'name'> = {
   expireInSeconds: 60,
 };
 
+/**
+ * A worker's job on a queue with this heartbeat is handed to another worker this long (plus
+ * pg-boss's supervision pass, every SUPERVISE_INTERVAL_SECONDS) after its process died, instead
+ * of after expireInSeconds: a reply queued when the app was killed goes out a minute or so after
+ * a restart, not five. pg-boss's workers refresh the heartbeat while a handler runs.
+ */
+export const CRASH_HEARTBEAT_SECONDS = 20;
+export const SUPERVISE_INTERVAL_SECONDS = 15;
+
 export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Queue, 'name'>> = {
   [QUEUES.deliver]: {
     policy: 'stately',
@@ -80,6 +89,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.slackSync]: {
@@ -91,6 +101,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.eventWebhook]: {
@@ -102,6 +113,7 @@ export const QUEUE_OPTIONS: Record<(typeof QUEUES)[keyof typeof QUEUES], Omit<Qu
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 120,
+    heartbeatSeconds: CRASH_HEARTBEAT_SECONDS,
     notify: true,
   },
   [QUEUES.operatorNotice]: {

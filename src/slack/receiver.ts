@@ -45,7 +45,7 @@ export function parseSlackBody(contentType: string | undefined, raw: string): Re
   if (type === 'application/json') {
     const body = parseJson(raw, 'body');
     if (typeof body.type !== 'string') throw new ChannelInputError('type: not a Slack event: no type', { field: 'type' });
-    return body;
+    return withSlackIds(body);
   }
   if (type === 'application/x-www-form-urlencoded') {
     const form = new URLSearchParams(raw);
@@ -56,15 +56,42 @@ export function parseSlackBody(contentType: string | undefined, raw: string): Re
     if (payload !== null) {
       const body = parseJson(payload, 'payload');
       if (typeof body.type !== 'string') throw new ChannelInputError('type: not a Slack interaction: no type', { field: 'type' });
-      return body;
+      return withSlackIds(body);
     }
     const fields = Object.fromEntries(form);
     if (typeof fields.command !== 'string' || !fields.command.startsWith('/')) {
       throw new ChannelInputError('command: not a Slack command or interaction', { field: 'command' });
     }
-    return fields;
+    return withSlackIds(fields);
   }
   throw new ChannelInputError(`unsupported content type ${type || '(none)'}`, { status: 415 });
+}
+
+/** A field of an object, or undefined when `value` is none. */
+const fieldOf = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+
+/** Where Slack names the workspace (and its Enterprise Grid org) a request comes from. */
+const WORKSPACE_IDS: [string, (body: Record<string, unknown>) => unknown][] = [
+  ['team_id', (b) => b.team_id],
+  ['enterprise_id', (b) => b.enterprise_id],
+  ['team.id', (b) => fieldOf(b.team, 'id')],
+  ['enterprise.id', (b) => fieldOf(b.enterprise, 'id')],
+  ['user.team_id', (b) => fieldOf(b.user, 'team_id')],
+];
+
+/**
+ * Slack's ids are upper-case letters and digits. Bolt looks its per-workspace clients up by
+ * team id in a plain object, so an id such as `valueOf` or `__proto__` (found by the fuzzer)
+ * made it throw, a 500; such a request is refused with 400 instead.
+ */
+function withSlackIds(body: Record<string, unknown>): Record<string, unknown> {
+  // Bolt also dispatches on `type` through plain objects: `valueOf` is no type Slack sends.
+  if (typeof body.type === 'string' && body.type in Object.prototype) throw new ChannelInputError('type: not a Slack event or interaction type', { field: 'type' });
+  for (const [field, read] of WORKSPACE_IDS) {
+    const value = read(body);
+    if (typeof value === 'string' && !/^[A-Z0-9]+$/.test(value)) throw new ChannelInputError(`${field}: not a Slack id`, { field });
+  }
+  return body;
 }
 
 function parseJson(text: string, field: string): Record<string, unknown> {

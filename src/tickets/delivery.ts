@@ -50,6 +50,22 @@ export async function deliverTicket(ctx: TicketContext, ticketId: number): Promi
 
 type Outcome = 'sent' | 'failed' | 'wait';
 
+/** How long a sent reply's recording is retried: well inside the claim, so no other worker sends it meanwhile. */
+const RECORD_RETRY_MS = HOLD_MS / 2;
+
+async function untilRecorded<T>(log: { warn(obj: object, msg: string): void }, record: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + RECORD_RETRY_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await record();
+    } catch (error) {
+      if (Date.now() >= giveUpAt) throw error;
+      log.warn({ err: (error as Error).message, attempt }, 'reply sent but not yet recorded; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
 async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   const ticket = (await findTicketById(ctx.sql, message.ticketId))!;
   const [identity] = await ctx.sql<Identity[]>`select * from identities where id = ${ticket.identityId}`;
@@ -85,7 +101,10 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
 
   try {
     const result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
-    const recorded = await change(ctx, async (tx, record, at) => {
+    // The customer has it now: recording that must not fail over to a second send. A database
+    // blip (Postgres restarting, a dropped connection) is retried while the claim still holds
+    // the message; only after that does the failure count as the send's, and the reply goes again.
+    const recorded = await untilRecorded(log, () => change(ctx, async (tx, record, at) => {
       await lockPlatformId(tx, ticket.channel, result.externalId);
       const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
       if (!sent) return false;
@@ -108,7 +127,7 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
         }
       }
       return true;
-    });
+    }));
     if (recorded) ctx.metrics?.delivery(ticket.channel, 'sent');
     log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
     return 'sent';

@@ -145,6 +145,12 @@ const refusedBefore: Case[] = [
   ['an event_callback whose event is a string', () => event({ type: 'event_callback', event_id: 'Ev0HOSTILE3', event: 'message' }), 'event'],
   ['an event_callback whose event_id is a number', () => event({ type: 'event_callback', event_id: 5, event: { type: 'message' } }), 'event_id'],
   ['a JSON body that is null', () => post(JSON_TYPE, 'null'), 'body'],
+  // Found by the fuzzer: Bolt looked these up in a plain object and threw (500).
+  ['a /ticket command whose team_id is valueOf', () => command([...without(commandFields(), 'team_id'), ['team_id', 'valueOf']]), 'team_id'],
+  ['block_actions whose team id is __proto__', () => interaction({ ...click(), team: { id: '__proto__', domain: 'x' } }), 'team.id'],
+  ['block_actions whose user team_id is constructor', () => interaction({ ...click(), user: { ...(click().user as Json), team_id: 'constructor' } }), 'user.team_id'],
+  ['an interaction whose type is valueOf', () => interaction({ ...click(), type: 'valueOf' }), 'type'],
+  ['an event_callback whose team_id is toString', () => event({ type: 'event_callback', team_id: 'toString', event_id: 'Ev0HOSTILE7', event: { type: 'app_home_opened', user: ADA, tab: 'home' } }), 'team_id'],
 ];
 
 const unknown: [name: string, send: () => Promise<{ status: number; json: any }>][] = [

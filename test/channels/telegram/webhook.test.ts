@@ -93,4 +93,27 @@ describe('the Telegram webhook', () => {
     expect((await post('{"message":{}}')).status).toBe(400);
     expect((await fetch(`${app!.url}/webhooks/telegram`)).status).toBe(405);
   });
+
+  it('refuses with 400, storing nothing, an update whose fields have the wrong types, not a 500 Telegram would redeliver for ever', async () => {
+    // Found by the fuzzer: correctly signed bodies of the wrong shape failed half-way through.
+    const sink = recordingSink();
+    await serve(sink);
+    const post = (body: unknown) => fetch(`${app!.url}/webhooks/telegram`, { method: 'POST', headers: { 'x-telegram-bot-api-secret-token': telegram.webhook!.secret! }, body: JSON.stringify(body) });
+    const good = telegram.customerWrites({ from: newCustomer(), text: 'hello' });
+    const spoilt = [
+      { ...good, message: { ...good.message, message_id: true } },
+      { ...good, message: { ...good.message, from: { junk: [{}] } } },
+      { ...good, message: { ...good.message, chat: 'x' } },
+      { ...good, message: { ...good.message, photo: 'x' } },
+      { update_id: 7, callback_query: { id: 'q', from: '${x}', data: 'd', message: 'm' } },
+    ];
+    for (const body of spoilt) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(/not a Telegram update \((message|callback_query)\./);
+    }
+    expect(sink.messages).toEqual([]);
+    expect((await post(good)).status).toBe(200);
+    expect(sink.messages).toHaveLength(1);
+  });
 });

@@ -151,6 +151,17 @@ describe('incoming messages', () => {
     expect(sink.messages[0]!.text).toMatch(/^photo\n\[ME0{32}\.png \(image\/png\) could not be relayed: Twilio answered 404\]$/);
   });
 
+  it('stores the message with a note, not a 500 Twilio would retry for ever, when a MediaUrl is not an http(s) link', async () => {
+    // Found by the fuzzer: a signed webhook whose MediaUrl0 was no URL at all answered 500.
+    const sink = recordingSink();
+    await serve(sink);
+    const params = twilio.inboundSms({ from: CUSTOMER, to: SMS_NUMBERS[0]!, body: 'photo' });
+    Object.assign(params, { NumMedia: '2', MediaUrl0: '\u{9AED3}not a url', MediaContentType0: 'image/png', MediaUrl1: 'file:///etc/passwd', MediaContentType1: 'text/plain' });
+    expect((await twilio.post(INBOUND, params)).status).toBe(200);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0]!.text).toBe('photo\n[attachment-1.png (image/png) could not be relayed: not an http(s) link]\n[attachment-2.plain (text/plain) could not be relayed: not an http(s) link]');
+  });
+
   it('stores nothing and answers 200 for a WhatsApp message when only SMS is configured', async () => {
     const sink = recordingSink();
     const env = twilioEnv(twilio);
@@ -231,6 +242,16 @@ describe('status callbacks', () => {
       state: 'undelivered',
       error: { code: '30003', reason: expect.stringContaining('unreachable') },
     });
+  });
+
+  it('acknowledges and ignores a status named like a JavaScript property (__proto__, toString), not a 500 (found by fuzzing)', async () => {
+    const sink = recordingSink();
+    await serve(sink);
+    for (const status of ['__proto__', 'toString', 'constructor']) {
+      const params = { MessageSid: `SM${'1'.repeat(32)}`, MessageStatus: status, AccountSid: twilio.accountSid, From: SMS_NUMBERS[0]!, To: CUSTOMER };
+      expect((await twilio.post(STATUS, params)).status).toBe(200);
+    }
+    expect(sink.statuses).toEqual([]);
   });
 
   it('reports WhatsApp statuses on the whatsapp channel', async () => {

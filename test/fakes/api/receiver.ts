@@ -23,6 +23,8 @@ export interface ApiReceiver {
   delivered(): ReceivedReply['body'][];
   /** Answer the next `count` POSTs with `status` (and Retry-After seconds, if given). */
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
+  /** Answer every POST with `status` for `ms` milliseconds (the customer's app down a while). */
+  failFor(ms: number, status: number): void;
   /** Resolves once `count` replies have been accepted. */
   waitForDelivered(count: number, timeoutMs?: number): Promise<ReceivedReply['body'][]>;
   close(): Promise<void>;
@@ -31,12 +33,13 @@ export interface ApiReceiver {
 export async function startApiReceiver(token: string): Promise<ApiReceiver> {
   const posts: ReceivedReply[] = [];
   const failures: { status: number; retryAfter?: number }[] = [];
+  let outage: { until: number; status: number } | undefined;
   const waiters: (() => void)[] = [];
   const server: Server = createServer(async (req, res) => {
     const raw = await readAll(req);
     const header = String(req.headers['x-switchboard-signature'] ?? '');
     const signatureValid = safeEqual(header, `sha256=${hmacSha256Hex(token, raw)}`);
-    const failure = failures.shift();
+    const failure = outage && Date.now() < outage.until ? { status: outage.status, retryAfter: undefined } : failures.shift();
     const status = !signatureValid ? 401 : failure ? failure.status : 200;
     posts.push({ body: JSON.parse(raw), signatureValid, status, at: Date.now() });
     res.writeHead(status, failure?.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
@@ -51,6 +54,9 @@ export async function startApiReceiver(token: string): Promise<ApiReceiver> {
     delivered,
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i++) failures.push({ status, retryAfter: retryAfterSeconds });
+    },
+    failFor(ms, status) {
+      outage = { until: Date.now() + ms, status };
     },
     async waitForDelivered(count, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;

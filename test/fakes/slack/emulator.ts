@@ -95,9 +95,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}) {
     addChannel: (config: Parameters<typeof addChannel>[1]) => addChannel(ws, config),
     addUser: (config: Parameters<typeof addUser>[1]) => addUser(ws, config),
     /** The next `count` calls of `method` ('*' for all) fail with `kind` (HTTP status or 'reset'). */
-    failNext: (method: string, count = 1, kind: FaultKind = 500) => faults.failNext(method, count, kind),
+    failNext: (method: string, count = 1, kind: FaultKind = 500, retryAfterSeconds?: number) => faults.failNext(method, count, kind, retryAfterSeconds),
     /** Every call of `method` fails for `ms`. */
-    failFor: (method: string, ms: number, kind: FaultKind = 503) => faults.failFor(method, ms, kind),
+    failFor: (method: string, ms: number, kind: FaultKind = 503, retryAfterSeconds?: number) => faults.failFor(method, ms, kind, retryAfterSeconds),
     clearFaults: () => faults.clear(),
     /** The bot token's scopes from now on (a reinstall with fewer or more). */
     setScopes: (scopes: string[]) => {

@@ -12,25 +12,32 @@ interface Fault {
   kind: FaultKind;
   remaining?: number;
   until?: number;
+  /** For 429: the Retry-After seconds Slack sends with `ratelimited`. */
+  retryAfter?: number;
 }
 
 export interface Faults {
-  failNext(method: string, count?: number, kind?: FaultKind): void;
-  failFor(method: string, ms: number, kind?: FaultKind): void;
+  failNext(method: string, count?: number, kind?: FaultKind, retryAfterSeconds?: number): void;
+  /** Every call of `method` for `ms`; a 429 is Slack's `ratelimited` with Retry-After (default 1 s). */
+  failFor(method: string, ms: number, kind?: FaultKind, retryAfterSeconds?: number): void;
   clear(): void;
   /** The fault this call suffers, if any (consumes one of a `failNext`). */
   take(method: string): FaultKind | undefined;
+  /** The Retry-After of the fault `take` returned last (429 only). */
+  lastRetryAfter(): number;
 }
 
 export function createFaults(now: () => number = Date.now): Faults {
   let faults: Fault[] = [];
+  let lastRetryAfter = 1;
   return {
-    failNext(method, count = 1, kind = 500) {
-      faults.push({ method, kind, remaining: count });
+    failNext(method, count = 1, kind = 500, retryAfterSeconds = 1) {
+      faults.push({ method, kind, remaining: count, retryAfter: retryAfterSeconds });
     },
-    failFor(method, ms, kind = 503) {
-      faults.push({ method, kind, until: now() + ms });
+    failFor(method, ms, kind = 503, retryAfterSeconds = 1) {
+      faults.push({ method, kind, until: now() + ms, retryAfter: retryAfterSeconds });
     },
+    lastRetryAfter: () => lastRetryAfter,
     clear() {
       faults = [];
     },
@@ -39,6 +46,7 @@ export function createFaults(now: () => number = Date.now): Faults {
       const fault = faults.find((f) => f.method === method || f.method === '*');
       if (!fault) return undefined;
       if (fault.remaining !== undefined) fault.remaining -= 1;
+      lastRetryAfter = fault.retryAfter ?? 1;
       return fault.kind;
     },
   };
@@ -46,7 +54,7 @@ export function createFaults(now: () => number = Date.now): Faults {
 
 /** Slack's error code for an HTTP status, for the JSON body of an injected failure. */
 export function faultError(status: number): string {
-  return status === 503 ? 'service_unavailable' : status === 500 ? 'internal_error' : 'fatal_error';
+  return status === 429 ? 'ratelimited' : status === 503 ? 'service_unavailable' : status === 500 ? 'internal_error' : 'fatal_error';
 }
 
 export interface LatencySummary {

@@ -41,6 +41,15 @@ describe('injected server errors', () => {
     expect((await client.auth.test()).ok).toBe(true);
   });
 
+  it('answers 429 for a while as Slack rate-limits: `ratelimited` with the Retry-After given, which the WebClient reports', async () => {
+    slack.failFor('chat.postMessage', 60_000, 429, 7);
+    const client = new WebClient(slack.botToken, { slackApiUrl: slack.url, logger: recordingLogger(), rejectRateLimitedCalls: true });
+    await expect(client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'x' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
+    expect(slack.callsTo('chat.postMessage').map((c) => [c.status, c.response.error])).toEqual([[429, 'ratelimited']]);
+    slack.clearFaults();
+    expect((await client.chat.postMessage({ channel: 'C0TRIAGE01', text: 'after' })).ok).toBe(true);
+  });
+
   it('a reset connection reaches the caller as WebAPIRequestError', async () => {
     slack.failNext('chat.update', 1, 'reset');
     const client = quickRetries(0);

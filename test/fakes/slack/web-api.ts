@@ -64,7 +64,8 @@ export async function handleWebApi(deps: WebApiDeps, req: IncomingMessage, res: 
   if (fault !== undefined) {
     const body = { ok: false, error: faultError(fault) };
     record(fault, body);
-    sendJson(res, fault, body);
+    // Slack's rate limit answer carries how long to wait (https://api.slack.com/apis/rate-limits).
+    sendJson(res, fault, body, fault === 429 ? { 'retry-after': String(deps.faults.lastRetryAfter()) } : {});
     return;
   }
 

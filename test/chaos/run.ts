@@ -1,0 +1,80 @@
+/**
+ * `npm run chaos`: real Switchboard processes and the vendor emulators under load while things
+ * break — the app killed, Postgres restarted, platforms failing — counting what was
+ * acknowledged, lost and duplicated, and 10,000 generated hostile requests per public endpoint.
+ * Runs on a Postgres cluster of its own (it restarts it), never the machine's. Prints progress
+ * on stderr, then a table and `RESULT name=value` lines on stdout; exits 1 when a guarantee
+ * broke (a figure misses its goal, or a scenario failed).
+ *
+ *   npm run chaos                       every scenario
+ *   npm run chaos -- --only kill9       one (or several, comma-separated)
+ *   npm run chaos -- --quick            smaller volumes, to try the harness
+ *   CHAOS_OUTAGE_SECONDS=20             how long an outage lasts (default 60: "a minute")
+ *   CHAOS_FUZZ_RUNS=10000               generated requests per endpoint
+ */
+import os from 'node:os';
+import { meets, resultLine, table, type Row } from '../bench/lib/stats.ts';
+import { startChaosCluster } from './lib/cluster.ts';
+import type { ChaosContext, Scenario } from './lib/scenario.ts';
+import { fuzzScenario } from './scenarios/fuzz.ts';
+import { kill9Scenario } from './scenarios/kill9.ts';
+import { slackOutageScenario, vendorOutageScenario } from './scenarios/outages.ts';
+import { pairScenario } from './scenarios/pair.ts';
+import { postgresScenario } from './scenarios/postgres.ts';
+import { sigtermScenario } from './scenarios/sigterm.ts';
+
+const SCENARIOS: Scenario[] = [kill9Scenario, sigtermScenario, postgresScenario, slackOutageScenario, vendorOutageScenario, pairScenario, fuzzScenario];
+
+function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
+  let only: string[] | undefined;
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${arg}; use --only name[,name] and --quick`);
+  }
+  const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`no scenario named ${unknown.join(', ')}; there are ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  return { only, quick };
+}
+
+async function main(): Promise<number> {
+  const { only, quick } = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const progress = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const outageSeconds = Number(process.env.CHAOS_OUTAGE_SECONDS ?? 60);
+  if (!(outageSeconds > 0)) throw new Error('CHAOS_OUTAGE_SECONDS must be a positive number of seconds');
+  const [load1] = os.loadavg();
+  progress(`node ${process.version}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load1!.toFixed(1)}; outages last ${outageSeconds} s`);
+  const cluster = await startChaosCluster();
+  progress(`own Postgres cluster on ${new URL(cluster.serverUrl).host}`);
+  const ctx: ChaosContext = { cluster, quick, outageMs: outageSeconds * 1000, progress };
+  const rows: Row[] = [];
+  const failed: string[] = [];
+  try {
+    for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
+      progress(`${scenario.name}: ${scenario.about}`);
+      const at = Date.now();
+      try {
+        const got = await scenario.run(ctx);
+        rows.push(...got);
+        progress(`${scenario.name}: done in ${((Date.now() - at) / 1000).toFixed(0)} s`);
+      } catch (error) {
+        failed.push(scenario.name);
+        progress(`${scenario.name} FAILED: ${(error as Error).stack ?? error}`);
+        if (!cluster.running()) await cluster.start().catch(() => {});
+      }
+    }
+  } finally {
+    await cluster.destroy();
+  }
+  const short = rows.filter((r) => meets(r) === false);
+  process.stdout.write(`\n${table(rows)}\n\n${rows.map(resultLine).join('\n')}\n`);
+  const [loadEnd] = os.loadavg();
+  progress(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min (load average now ${loadEnd!.toFixed(1)})${failed.length ? `; failed: ${failed.join(', ')}` : ''}${short.length ? `; guarantees broken: ${short.map((r) => r.name).join(', ')}` : ''}`);
+  return failed.length > 0 || short.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
