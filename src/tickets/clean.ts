@@ -13,6 +13,7 @@ const CONTROLS = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f';
 const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 const UNSAFE = new RegExp(`[${CONTROLS}]|${LONE_SURROGATE}`, 'g');
 const UNSAFE_ANY = new RegExp(`[${CONTROLS}]|${LONE_SURROGATE}`);
+const UNSTORABLE = new RegExp(`\\u0000|${LONE_SURROGATE}`);
 
 /** Fields an event cannot do without, by its `kind`, with the name a refusal gives them. */
 const REQUIRED: Record<string, readonly (readonly [key: string, field: string])[]> = {
@@ -26,6 +27,11 @@ const REQUIRED: Record<string, readonly (readonly [key: string, field: string])[
 export function cleanText(text: string): string {
   if (!UNSAFE_ANY.test(text)) return text;
   return text.replace(UNSAFE, (match) => (match.charCodeAt(0) < 0x20 ? '' : '\ufffd'));
+}
+
+/** Whether Postgres can store the string at all: no U+0000, no lone surrogate (other controls can be). */
+export function isStorable(text: string): boolean {
+  return !UNSTORABLE.test(text);
 }
 
 /**

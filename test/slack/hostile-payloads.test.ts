@@ -131,6 +131,22 @@ const malformed: Case[] = [
     () => event({ type: 'event_callback', event_id: 'Ev0HOSTILE6', event: { type: 'message', subtype: 'message_changed', channel: TRIAGE, ts: '3.0', message: { user: ADA, thread_ts: '1.0', text: 'x' } } }),
     'event.message.ts',
   ],
+  // Postgres's text and jsonb hold neither U+0000 nor a lone surrogate: storing one was a 500.
+  [
+    'an app_home_opened event whose user holds a lone surrogate',
+    () => event({ type: 'event_callback', event_id: 'Ev0HOSTILE8', event: { type: 'app_home_opened', user: 'U\ud800', tab: 'home' } }),
+    'event.user',
+  ],
+  [
+    'a thread reply event whose text holds a NUL byte',
+    () => event({ type: 'event_callback', event_id: 'Ev0HOSTILE9', event: { type: 'message', channel: TRIAGE, user: ADA, ts: '2.0', thread_ts: '1.0', text: 'a\u0000b' } }),
+    'event.text',
+  ],
+  [
+    'an event_callback whose event_id holds lone surrogates',
+    () => event({ type: 'event_callback', event_id: 'Ev\ud800\ud800', event: { type: 'app_home_opened', user: ADA, tab: 'home' } }),
+    'event_id',
+  ],
   [
     'an app_home_opened event whose user is a number',
     () => event({ type: 'event_callback', event_id: 'Ev0HOSTILE2', event: { type: 'app_home_opened', user: 5, tab: 'home' } }),
@@ -185,6 +201,22 @@ describe('signed Slack requests of the wrong shape', () => {
     expect(answer.status).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
     expect(await footprint()).toEqual(before);
+  });
+
+  // Found by the fuzzer (seed 223369): the whole event went into the job's jsonb, fields we never
+  // read included, and Postgres refused their NUL bytes and lone surrogates, a 500 Slack retries.
+  it.each([
+    ['files of NUL bytes', 'Ev0JUNK1', { subtype: 'message_deleted', channel: null, files: '\u0000'.repeat(50) }],
+    ['a message of lone surrogates', 'Ev0JUNK2', { subtype: 'message_deleted', ts: true, message: '\ud800'.repeat(50) }],
+    ['a channel of lone surrogates and a numeric thread_ts', 'Ev0JUNK3', { subtype: 'file_share', channel: { '\udc00': ['\ud800'] }, thread_ts: -220949285 }],
+  ])('acknowledges an app_home_opened event whose fields we do not read hold %s, and stores it without them', async (_name, eventId, junk) => {
+    const before = await footprint();
+    const answer = await event({ type: 'event_callback', team_id: desk.slack.teamId, challenge: 2147483642, event_id: eventId, event: { type: 'app_home_opened', user: ADA, tab: 'home', ...junk } });
+    expect(answer.status).toBe(200);
+    const [job] = await desk.app.db.sql<{ data: { event: Json } }[]>`select data from pgboss.job where name = 'slack.event' and data->>'eventId' = ${eventId}`;
+    expect(job?.data.event).toEqual({ type: 'app_home_opened', user: ADA, tab: 'home' });
+    expect(await footprint()).toMatchObject({ slackEvents: before.slackEvents + 1, jobs: before.jobs + 1 });
+    await expect.poll(() => desk.slack.homeView(ADA), { timeout: 10_000 }).toBeDefined();
   });
 
   it('still takes the unspoilt command and click afterwards', async () => {
