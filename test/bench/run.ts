@@ -7,6 +7,7 @@
  *   npm run bench -- --only ingest     one (or several, comma-separated)
  *   npm run bench -- --quick           shorter phases, to try the harness
  */
+import { parseRunArgs } from './lib/args.ts';
 import os from 'node:os';
 import { emailBench } from './email.ts';
 import { ingestBench } from './ingest.ts';
@@ -21,23 +22,8 @@ import { resultLine, table, type Row } from './lib/stats.ts';
 
 const BENCHES: Bench[] = [ingestBench, slackBench, slackBurstBench, pacingBench, slaBench, memoryBench, emailBench];
 
-function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
-  let only: string[] | undefined;
-  let quick = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick') quick = true;
-    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${arg}; use --only name[,name] and --quick`);
-  }
-  const unknown = only?.filter((name) => !BENCHES.some((b) => b.name === name)) ?? [];
-  if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')}; there are ${BENCHES.map((b) => b.name).join(', ')}`);
-  return { only, quick };
-}
-
 async function main(): Promise<number> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const { only, quick } = parseRunArgs(process.argv.slice(2), BENCHES.map((x) => x.name), 'benchmark');
   const started = Date.now();
   const pg = await startBenchPostgres();
   const progress = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);

@@ -12,6 +12,7 @@
  *   CHAOS_OUTAGE_SECONDS=20             how long an outage lasts (default 60: "a minute")
  *   CHAOS_FUZZ_RUNS=10000               generated requests per endpoint
  */
+import { parseRunArgs } from '../bench/lib/args.ts';
 import os from 'node:os';
 import { meets, resultLine, table, type Row } from '../bench/lib/stats.ts';
 import { startChaosCluster } from './lib/cluster.ts';
@@ -25,23 +26,8 @@ import { sigtermScenario } from './scenarios/sigterm.ts';
 
 const SCENARIOS: Scenario[] = [kill9Scenario, sigtermScenario, postgresScenario, slackOutageScenario, vendorOutageScenario, pairScenario, fuzzScenario];
 
-function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean } {
-  let only: string[] | undefined;
-  let quick = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick') quick = true;
-    else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length).split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${arg}; use --only name[,name] and --quick`);
-  }
-  const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name)) ?? [];
-  if (unknown.length > 0) throw new Error(`no scenario named ${unknown.join(', ')}; there are ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  return { only, quick };
-}
-
 async function main(): Promise<number> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const { only, quick } = parseRunArgs(process.argv.slice(2), SCENARIOS.map((x) => x.name), 'scenario');
   const started = Date.now();
   const progress = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   const outageSeconds = Number(process.env.CHAOS_OUTAGE_SECONDS ?? 60);
