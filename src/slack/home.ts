@@ -79,12 +79,18 @@ export function ticketLine(ticket: Ticket, customer: string | undefined, withSla
 
 /** Reads the agent's lists and publishes their App Home. */
 export async function publishHome(deps: { sql: Sql; tickets: Tickets; client: webApi.WebClient; clock: Clock }, user: string): Promise<void> {
-  const [mine, unassigned, breaching, onDuty] = await Promise.all([
-    deps.tickets.list({ assignee: user }),
-    deps.tickets.list({ assignee: null }),
-    slaWatchList(deps.sql, new Date(deps.clock.now() + BREACHING_SOON_MS)),
-    deps.tickets.isOnDuty(user),
-  ]);
-  const labels = await contactNames(deps.sql, [...mine, ...unassigned, ...breaching].map((t) => t.id));
-  await deps.client.views.publish({ user_id: user, view: homeView(user, { mine, unassigned, breaching, labels, onDuty }) });
+  // Slack keeps whichever Home was published last. Two publishes for one agent (opening the
+  // Home while pressing its duty button, on any instance) take turns, each reading, on its one
+  // connection, after the one before has published: an older read never lands over a newer one.
+  await deps.sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`slack-home:${user}`}, 0))`;
+    const [mine, unassigned, breaching, onDuty] = await Promise.all([
+      deps.tickets.list({ assignee: user }, tx),
+      deps.tickets.list({ assignee: null }, tx),
+      slaWatchList(tx, new Date(deps.clock.now() + BREACHING_SOON_MS)),
+      deps.tickets.isOnDuty(user, tx),
+    ]);
+    const labels = await contactNames(tx, [...mine, ...unassigned, ...breaching].map((t) => t.id));
+    await deps.client.views.publish({ user_id: user, view: homeView(user, { mine, unassigned, breaching, labels, onDuty }) });
+  });
 }

@@ -3,6 +3,7 @@ import { contactOfTicket, contactView, updateContact, type ContactPatch } from '
 import { QUEUES, deliveryQueueThrough } from '../jobs/index.ts';
 import * as actions from './actions.ts';
 import type { AgentAvailability, TicketContext, TicketObserver } from './context.ts';
+import type { Db } from '../db/index.ts';
 import { isOnDuty } from './assignment.ts';
 import { findSurveyed } from './automatic-sql.ts';
 import { choose, rateByLink } from './csat.ts';
@@ -46,7 +47,8 @@ export function createTickets(ctx: TicketContext) {
       ctx.availability = availability;
     },
     /** Whether an agent is on duty (never set: yes). */
-    isOnDuty: (agent: string) => isOnDuty(ctx.sql, agent),
+    /** Whether `agent` is on duty; `db` reads inside a caller's transaction. */
+    isOnDuty: (agent: string, db: Db = ctx.sql) => isOnDuty(db, agent),
     ingest: (inbound: InboundMessage) => ingest(ctx, inbound),
     recordDeliveryReport: (report: InboundStatus) => recordDeliveryReport(ctx, report),
     /** A customer's edit or deletion of a message they sent. */
@@ -87,7 +89,7 @@ export function createTickets(ctx: TicketContext) {
     view: (number: number) => ticketView(ctx.sql, number, ctx.slaTargets),
     find: (number: number) => findTicketByNumber(ctx.sql, number),
     /** Open tickets for queues and lists, oldest waiting first. */
-    list: (filter: TicketFilter) => listTickets(ctx.sql, filter),
+    list: (filter: TicketFilter, db: Db = ctx.sql) => listTickets(db, filter),
     /**
      * Starts delivering replies on `channel` from this instance: for a channel that sends
      * through its connection, called while this instance holds it, and undone by `stopDelivering`.

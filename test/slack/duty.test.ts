@@ -62,14 +62,19 @@ describe('duty in the App Home', () => {
     await desk.app.tickets.setDuty(LINUS, false);
     const waiting = [await newTicket(), await newTicket()];
     expect(await Promise.all(waiting.map(assigneeOf))).toEqual([null, null]);
-    await toggleDutyInHome(ADA, 'Go on duty');
-    await expect.poll(() => Promise.all(waiting.map(assigneeOf)), { timeout: 10_000 }).toEqual([ADA, ADA]);
-    await expect.poll(() => homeText(ADA), { timeout: 10_000 }).toContain('Go off duty');
-    expect(homeText(ADA)).toContain(`*#${waiting[0]}*`);
-    const events = await desk.app.db.sql<{ data: unknown }[]>`select e.data from events e join tickets t on t.id = e.ticket_id where t.number = ${waiting[0]!} and e.kind = 'assigned'`;
-    expect(events.map((e) => e.data)).toEqual([{ from: null, to: ADA, by: 'on duty' }]);
-    await desk.app.tickets.setDuty(GRACE, true);
-    await desk.app.tickets.setDuty(LINUS, true);
+    try {
+      await toggleDutyInHome(ADA, 'Go on duty');
+      await expect.poll(() => Promise.all(waiting.map(assigneeOf)), { timeout: 10_000 }).toEqual([ADA, ADA]);
+      await expect.poll(() => homeText(ADA), { timeout: 10_000 }).toContain('Go off duty');
+      expect(homeText(ADA)).toContain(`*#${waiting[0]}*`);
+      const events = await desk.app.db.sql<{ data: unknown }[]>`select e.data from events e join tickets t on t.id = e.ticket_id where t.number = ${waiting[0]!} and e.kind = 'assigned'`;
+      expect(events.map((e) => e.data)).toEqual([{ from: null, to: ADA, by: 'on duty' }]);
+    } finally {
+      // Whatever happened above, the scenarios below start with all three on duty.
+      await desk.app.tickets.setDuty(ADA, true);
+      await desk.app.tickets.setDuty(GRACE, true);
+      await desk.app.tickets.setDuty(LINUS, true);
+    }
   });
 });
 
