@@ -19,6 +19,7 @@ import { csatLinks } from './customer/links.ts';
 import { customerVoice } from './customer/replies.ts';
 import { eventWebhookModule } from './event-webhook/index.ts';
 import { createApiTokens, type ApiTokens } from './api-tokens/index.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import { createHttpApp } from './http/app.ts';
 import { csatRoutes } from './http/csat.ts';
 import { fileLinks } from './http/files.ts';
@@ -355,6 +356,7 @@ async function asChannelInput<T>(work: Promise<T>): Promise<T> {
 function listen(fetchHandler: (request: Request) => Response | Promise<Response>, port: number, hostname?: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: fetchHandler, port, hostname: hostname ?? '0.0.0.0' }, () => resolve(server as Server)) as Server;
+    answerClientErrors(server);
     server.once('error', reject);
   });
 }

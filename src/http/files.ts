@@ -1,11 +1,26 @@
 import type { Hono } from 'hono';
 import type { FileStore, StoredFile } from '../files/store.ts';
 import { hmacSha256Hex, safeEqual } from '../shared/crypto.ts';
+import { cleanText } from '../tickets/clean.ts';
 import type { AppEnv } from './app.ts';
 
 // Platforms such as Twilio fetch outbound media by URL, sometimes hours later when a send is
 // queued or retried: links stay valid a week, and only for the file they were made for.
 const LINK_TTL_MS = 7 * 86_400_000;
+
+// `type/subtype` with optional parameters, in the characters a header value may hold.
+const MEDIA_TYPE = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(?:\s*;\s*[\w!#$&^.+-]+=(?:[\w!#$&^.+-]+|"[^"\\\x00-\x1f\x7f-\uffff]*"))*$/;
+
+/**
+ * `inline` with the file's name: printable ASCII in `filename` (anything else replaced), and
+ * the whole name in UTF-8 in `filename*` (RFC 6266), so a name in any script is a valid header.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const clean = cleanText(name).replace(/[\x00-\x1f\x7f]/g, '_');
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return ascii === name ? `inline; filename="${ascii}"` : `inline; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
 
 /**
  * Signed, expiring links to stored files under PUBLIC_BASE_URL, for platforms that fetch a
@@ -33,8 +48,8 @@ export function fileLinks(publicBaseUrl: string, key: string, now: () => number 
           const data = await store.read(ref).catch(() => undefined);
           if (!data) return c.json({ error: 'not_found', message: 'no such file' }, 404);
           return c.body(new Uint8Array(data), 200, {
-            'content-type': type || 'application/octet-stream',
-            'content-disposition': `inline; filename="${name.replace(/["\\\r\n]/g, '_')}"`,
+            'content-type': MEDIA_TYPE.test(type) ? type : 'application/octet-stream',
+            'content-disposition': contentDisposition(name),
             'cache-control': 'private, max-age=3600',
           });
         });

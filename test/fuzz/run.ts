@@ -51,7 +51,8 @@ async function send(baseUrl: string, request: FuzzRequest): Promise<{ status: nu
     const response = await fetch(`${baseUrl}${request.path}`, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }), signal: AbortSignal.timeout(30_000) });
     return { status: response.status, text: (await response.text()).slice(0, 300) };
   } catch (error) {
-    return { status: 0, text: `no answer: ${(error as Error).message}` };
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    return { status: 0, text: `no answer: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}` };
   }
 }
 
