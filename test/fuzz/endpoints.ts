@@ -330,8 +330,10 @@ const files: FuzzEndpoint = {
       .map(({ ref, name, type, expires, signature, raw }) => {
         // Percent-encoded bytes (a lone surrogate becomes U+FFFD's, as any client's would); raw
         // leaves the percent signs of the value itself, so `%zz` and a truncated `%E0%A4` arrive.
+        // Every byte but A-Z a-z 0-9 - _ . ~ encoded (encodeURIComponent spares ! ' ( ) * too).
         const segment = (v: unknown) => {
-          const encoded = [...Buffer.from(String(v), 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+          const wellFormed = Buffer.from(String(v), 'utf8').toString('utf8');
+          const encoded = encodeURIComponent(wellFormed).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
           return raw ? encoded.replaceAll('%25', '%') : encoded;
         };
         const query = form({ type, expires, signature });
