@@ -18,6 +18,8 @@ export interface EmulatedMessage {
   status: string;
   numSegments: number;
   dateCreated: Date;
+  /** When it left for the carrier (the `sent` report); null while queued, as Twilio's `date_sent`. */
+  dateSent: Date | null;
 }
 
 /** One call to the REST API, whatever came of it. */
@@ -25,17 +27,21 @@ export interface RestCall {
   method: string;
   path: string;
   params: Record<string, string[]>;
+  /** The HTTP status answered; for a dropped call (Fault `drop`), what it would have been. */
   status: number;
   code?: number;
+  /** Processed, but the connection was closed instead of answering. */
+  dropped?: boolean;
 }
 
-/** A canned failure the REST API answers instead of processing the request. */
-export interface Fault {
-  status: 429 | 500 | 503;
-  code?: number;
-  message?: string;
-  retryAfterSeconds?: number;
-}
+/**
+ * A canned failure the REST API answers instead of processing the request; or `drop`: the
+ * request is processed (a message is created) and the connection then closed without an
+ * answer, as when the answer is lost on the way or the client gives up just before it comes.
+ */
+export type Fault =
+  | { status: 429 | 500 | 503; code?: number; message?: string; retryAfterSeconds?: number }
+  | { drop: true };
 
 /** A webhook or status callback the emulator posted, and how the app answered. */
 export interface PostedWebhook {
