@@ -160,11 +160,14 @@ describe('the emulated Messages resource', () => {
     }
   });
 
-  it('can process a create and close the connection instead of answering (the answer lost)', async () => {
-    twilio.failNext(1, { drop: true });
+  it('can close the connection unanswered, after processing a create (the answer lost) or before (the request lost)', async () => {
+    twilio.failNext(1, { drop: 'after' });
     await expect(create({ To: CUSTOMER, From: OURS, Body: 'lost answer' })).rejects.toThrow();
     expect(twilio.messages.map((m) => m.body)).toEqual(['lost answer']);
     expect(twilio.calls.at(-1)).toMatchObject({ status: 201, dropped: true });
+    twilio.failNext(1, { drop: 'before' });
+    await expect(create({ To: CUSTOMER, From: OURS, Body: 'lost request' })).rejects.toThrow();
+    expect(twilio.messages.map((m) => m.body)).toEqual(['lost answer']);
   });
 });
 

@@ -51,8 +51,18 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, stat
     answer(fault.status, fault.code ?? code, fault.message ?? message, headers);
     return true;
   }
-  // Processed, then no answer: the connection closes where the answer would have been.
-  const respond = fault ? (_status: number, _body: unknown) => void res.socket?.destroy() : (status: number, body: unknown) => sendJson(res, status, body);
+  if (fault && 'drop' in fault && fault.drop === 'before') {
+    call.dropped = true;
+    res.socket?.destroy();
+    return true;
+  }
+  // Processed, then no answer: the connection closes where the answer would have been, or
+  // stays open with nothing coming.
+  const respond = !fault
+    ? (status: number, body: unknown) => sendJson(res, status, body)
+    : 'hang' in fault
+      ? () => void state.hung.add(res)
+      : () => void res.socket?.destroy();
   if (fault) call.dropped = true;
   // The account in the path must be the one authenticating (https://www.twilio.com/docs/api/errors/20003).
   if (!basicAuthMatches(req.headers.authorization, state) || match[1] !== state.accountSid) {

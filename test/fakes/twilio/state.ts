@@ -35,13 +35,16 @@ export interface RestCall {
 }
 
 /**
- * A canned failure the REST API answers instead of processing the request; or `drop`: the
- * request is processed (a message is created) and the connection then closed without an
- * answer, as when the answer is lost on the way or the client gives up just before it comes.
+ * A canned failure the REST API answers instead of processing the request; or no answer at all:
+ * `drop: 'before'` closes the connection without processing the request (lost on the way in),
+ * `drop: 'after'` processes it (a message is created) and then closes the connection instead
+ * of answering (the answer lost on the way out), `hang` processes it and never answers (until
+ * `releaseHung`), as a platform stalling past the client's timeout.
  */
 export type Fault =
   | { status: 429 | 500 | 503; code?: number; message?: string; retryAfterSeconds?: number }
-  | { drop: true };
+  | { drop: 'before' | 'after' }
+  | { hang: true };
 
 /** A webhook or status callback the emulator posted, and how the app answered. */
 export interface PostedWebhook {
@@ -79,6 +82,8 @@ export interface EmulatorState {
   autoStatus: boolean;
   route: (publicUrl: string) => string;
   pending: Set<Promise<unknown>>;
+  /** Requests processed but left unanswered (Fault `hang`). */
+  hung: Set<ServerResponse>;
 }
 
 /** A Twilio SID: two letters and 32 hex digits (https://www.twilio.com/docs/glossary/what-is-a-sid). */
