@@ -183,7 +183,8 @@ export const vendorOutageScenario: Scenario = {
       let duplicated = 0;
       let disordered = 0;
       for (const [c, customer] of customers.entries()) {
-        const texts = customer.kind === 'api' ? desk.customer.delivered().filter((b) => b.to === customer.address).map((b) => b.text) : desk.twilio.outbox(customer.address).map((m) => m.body ?? '');
+        // What the customer was shown: their app shows a reply whose id it accepted before once (counted apart below).
+        const texts = customer.kind === 'api' ? desk.customer.shown().filter((b) => b.to === customer.address).map((b) => b.text) : desk.twilio.outbox(customer.address).map((m) => m.body ?? '');
         const seen = texts.flatMap((t) => t.match(/agent-c\d+-r\d+/g) ?? []);
         const got = compare(Array.from({ length: repliesEach }, (_, r) => marker(c, r)), seen);
         if (got.duplicated || got.lost || !got.ordered) {
@@ -200,7 +201,8 @@ export const vendorOutageScenario: Scenario = {
       return [
         { name: 'chaos_vendor_replies', value: customers.length * repliesEach, unit: 'replies', goal: { op: '>=', target: 1 }, note: `${perKind} API + ${perKind} SMS customers × ${repliesEach}; ${refusals} sends answered 503` },
         { name: 'chaos_vendor_lost', value: lost, unit: 'replies', goal: { op: '=', target: 0 }, note: `${drain.queued} still queued` },
-        { name: 'chaos_vendor_duplicated', value: duplicated, unit: 'replies', goal: { op: '=', target: 0 } },
+        { name: 'chaos_vendor_duplicated', value: duplicated, unit: 'replies', goal: { op: '=', target: 0 }, note: 'shown to a customer twice' },
+        { name: 'chaos_vendor_resent_same_id', value: desk.customer.delivered().length - desk.customer.shown().length, unit: 'replies', note: 'API replies on the wire again under an accepted id, shown once' },
         { name: 'chaos_vendor_out_of_order', value: disordered, unit: 'customers', goal: { op: '=', target: 0 } },
         { name: 'chaos_vendor_recovery_ms', value: drain.queued === 0 ? Date.now() - back : Number.NaN, unit: 'ms', note: 'vendor answering again to every reply delivered' },
       ] satisfies Row[];
