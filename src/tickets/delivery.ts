@@ -132,7 +132,7 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   }
 }
 
-/** Before the claim gives the margin for clocks: the platform's `date_created` is its own clock's. */
+/** How much earlier than the unanswered send the platform may date its message: its `date_created` is by its own clock. */
 const CLOCK_MARGIN_MS = 2 * 60_000;
 
 /** The platform's message an earlier unanswered send became, if any: the oldest not recorded for another of ours. */
