@@ -15,8 +15,10 @@ const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * POSTs an agent's reply to API_CHANNEL_WEBHOOK_URL, signed with
- * `X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed by the token>`.
- * Any non-2xx answer is retryable (Retry-After honoured); our message id is the external id.
+ * `X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed by the token>`, its
+ * `id` also as `Idempotency-Key`: a reply sent again (its first send got no answer) carries the
+ * same one, and the receiver shows it once. Any non-2xx answer is retryable (Retry-After
+ * honoured); our message id is the external id.
  */
 export async function sendApiReply(message: OutboundMessage, options: ApiSendOptions): Promise<SendResult> {
   if (!options.webhookUrl) {
@@ -47,12 +49,14 @@ export async function sendApiReply(message: OutboundMessage, options: ApiSendOpt
   try {
     response = await options.fetch(options.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: switchboardSignature(options.token, raw) },
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: switchboardSignature(options.token, raw), 'idempotency-key': message.id },
       body: raw,
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new ChannelSendError(`webhook unreachable: ${(error as Error).message}`, { retryable: true, cause: error });
+    // No answer: unless the connection was refused, the receiver may have taken it.
+    const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
+    throw new ChannelSendError(`webhook unreachable: ${(error as Error).message}`, { retryable: true, outcomeUnknown: code !== 'ECONNREFUSED', cause: error });
   }
   await response.body?.cancel();
   if (!response.ok) {

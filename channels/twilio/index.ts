@@ -16,7 +16,7 @@ import { normalisePhone } from '../../src/shared/address.ts';
 import { twilioErrorReason } from './codes.ts';
 import { parseTwilioSettings, type TwilioConfig } from './config.ts';
 import { twilioDeliveryState } from './inbound.ts';
-import { createTwilioClient, createTwilioMessage, stickySender, type TwilioClient } from './outbound.ts';
+import { createTwilioClient, createTwilioMessage, listTwilioMessages, stickySender, type TwilioClient } from './outbound.ts';
 import { smsReplyNotice } from './segments.ts';
 import { handleTwilioWebhook, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH } from './webhook.ts';
 
@@ -85,6 +85,12 @@ function smsChannel(config: TwilioConfig, sms: NonNullable<TwilioConfig['sms']>,
         ...mediaParam(mediaUrls(message)),
       });
     },
+    findSent: (message, since) =>
+      send.find(
+        { to: customerNumber(message.to), ...(sms.messagingServiceSid ? { messagingServiceSid: sms.messagingServiceSid } : { from: sender(message) }) },
+        message,
+        since,
+      ),
   };
 }
 
@@ -115,6 +121,9 @@ function whatsappChannel(config: TwilioConfig, whatsapp: NonNullable<TwilioConfi
       for (const url of moreUrls) await send.create({ from, to: to(message), mediaUrl: [url] });
       return result;
     },
+    // A reply of several files is several messages, of which an unanswered send may have made
+    // only some: that one cannot be told apart, and is sent again whole.
+    findSent: async (message, since) => (message.attachments.length > 1 ? [] : send.find({ from, to: to(message) }, message, since)),
     // Outside the window only an approved template may be sent: `ContentSid` with its
     // variables, no Body (https://www.twilio.com/docs/api/errors/63016).
     ...(templateSid
@@ -155,7 +164,31 @@ class Sender {
     }
     return { externalId: created.sid, state: state === 'sent' || state === 'delivered' ? state : 'queued' };
   }
+
+  /**
+   * The messages Twilio holds that a send of `message` may have become: ours (`outbound-api`),
+   * to the same number from the same sender (or Messaging Service), with the same body and as
+   * many files, created at or after `since`; oldest first. Twilio's later reports on them
+   * (failed, delivered) arrive by status callback as for any send.
+   */
+  async find(where: { to: string; from?: string; messagingServiceSid?: string }, message: OutboundMessage, since: Date): Promise<SendResult[]> {
+    const listed = await listTwilioMessages(this.#client, { to: where.to, ...(where.from ? { from: where.from } : {}) }, FIND_LIMIT, this.#now);
+    return listed
+      .filter((m) => m.direction === 'outbound-api' && (!where.messagingServiceSid || m.messagingServiceSid === where.messagingServiceSid))
+      .filter((m) => m.body === message.text && Number(m.numMedia) === message.attachments.length && m.dateCreated.getTime() >= since.getTime())
+      .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+      .map((m) => {
+        const state = twilioDeliveryState(m.status);
+        return { externalId: m.sid, state: state === 'sent' || state === 'delivered' ? state : 'queued' };
+      });
+  }
 }
+
+/**
+ * How many of a customer's latest messages a look-up reads: far more than a support
+ * conversation sends one customer in the minutes an unanswered send stays in doubt.
+ */
+const FIND_LIMIT = 50;
 
 /** The customer's E.164 number, whatever form the identity address took. */
 function customerNumber(address: string): string {

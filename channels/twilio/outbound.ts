@@ -78,18 +78,47 @@ export async function createTwilioMessage(
 }
 
 /**
+ * The recent outbound messages to one customer (from one of our senders, when given), as
+ * Twilio lists them: most recent first, at most `limit`. No `DateSent` filter: a message still
+ * in Twilio's queue has no `date_sent` yet, so such a filter would hide the very message an
+ * unanswered send may have created. Throws ChannelSendError as a create does.
+ */
+export async function listTwilioMessages(
+  client: TwilioClient,
+  params: { to: string; from?: string },
+  limit: number,
+  now: () => number,
+): Promise<MessageInstance[]> {
+  const headers: CallHeaders = {};
+  try {
+    return await callHeaders.run(headers, () => client.messages.list({ ...params, pageSize: limit, limit }));
+  } catch (error) {
+    throw toChannelSendError(error, headers.retryAfter, now());
+  }
+}
+
+// Node's codes for a connection that was never made: the request cannot have been read.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
  * Maps what the SDK throws. HTTP failures come as RestException (or, for RFC 9457 bodies,
  * TwilioServiceException), both with a numeric `status` and Twilio's `code`:
  * - 429 (20429) and 5xx were not processed and are safe to retry
  *   (https://www.twilio.com/docs/api/errors/20429);
  * - any other 4xx is a verdict on this message (21211 invalid number, 21610 opted out…).
- * Anything without a status never got an answer (refused connection, reset, timeout) and is
- * retried: a timed-out create may have been accepted, and a rare duplicate beats a lost reply.
+ * Anything without a status never got an answer and is retried. A refused connection took
+ * nothing; after a reset or a timeout the create may have been accepted (`outcomeUnknown`), so
+ * the core asks Twilio for it (`findSent`) before creating it again.
  */
 export function toChannelSendError(error: unknown, retryAfter: string | undefined, nowMs: number): ChannelSendError {
   const status = (error as { status?: unknown }).status;
   if (typeof status !== 'number') {
-    return new ChannelSendError(`could not reach Twilio: ${(error as Error).message}`, { retryable: true, cause: error });
+    const code = (error as { code?: unknown }).code;
+    return new ChannelSendError(`could not reach Twilio: ${(error as Error).message}`, {
+      retryable: true,
+      outcomeUnknown: !(typeof code === 'string' && NOT_CONNECTED.has(code)),
+      cause: error,
+    });
   }
   const rawCode = (error as { code?: unknown }).code;
   const code = typeof rawCode === 'number' || typeof rawCode === 'string' ? String(rawCode) : undefined;

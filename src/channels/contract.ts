@@ -286,6 +286,9 @@ export interface ChannelLimits {
  * `rateLimited` means the platform refused for pace alone (HTTP 429) and processed nothing:
  * given a `retryAfterMs`, the core holds the sender back for it and puts the reply back in line
  * without counting an attempt or backing off (for up to an hour after the reply was written).
+ * `outcomeUnknown` means no answer came after the request may have been written (a timeout, a
+ * connection reset): the platform may have the message, so before sending again the core asks
+ * it (`Channel.findSent`) where it can. Left out, the platform's answer said nothing was taken.
  */
 export class ChannelSendError extends Error {
   override readonly name = 'ChannelSendError';
@@ -293,12 +296,17 @@ export class ChannelSendError extends Error {
   readonly rateLimited: boolean;
   readonly retryAfterMs: number | undefined;
   readonly code: string | undefined;
-  constructor(message: string, options: { retryable: boolean; rateLimited?: boolean; retryAfterMs?: number; code?: string; cause?: unknown }) {
+  readonly outcomeUnknown: boolean;
+  constructor(
+    message: string,
+    options: { retryable: boolean; rateLimited?: boolean; retryAfterMs?: number; code?: string; outcomeUnknown?: boolean; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable || options.rateLimited === true;
     this.rateLimited = options.rateLimited === true;
     this.retryAfterMs = options.retryAfterMs;
     this.code = options.code;
+    this.outcomeUnknown = options.outcomeUnknown === true;
   }
 }
 
@@ -402,6 +410,17 @@ export interface Channel {
   readonly sendsThroughConnection?: boolean;
   /** Sends one reply; throws `ChannelSendError` saying whether and when to retry. */
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Asks the platform which messages it holds that an earlier send of this reply may have
+   * become: to the same recipient, with the same content, created at or after `since`, oldest
+   * first. The core calls it before sending a reply again whose earlier send got
+   * no answer (the worker died, a timeout, a connection broken after the request was written),
+   * and records the oldest one not already recorded for another message instead of sending.
+   * Throws `ChannelSendError` (retryable) when the platform cannot be asked: the core then
+   * waits and asks again rather than send blind. Absent: the platform cannot be asked, and such
+   * a reply is sent again (at least once; the API channel's receiver drops a repeated `id`).
+   */
+  findSent?(message: OutboundMessage, since: Date): Promise<SendResult[]>;
   /**
    * Which sender a reply leaves from, for pacing (`limits.sendsPerSecond` per key) and so a
    * customer always hears from the same number. Defaults to one key for the channel.

@@ -1,11 +1,11 @@
-import { ChannelSendError, type Channel, type OutboundMessage } from '../channels/contract.ts';
+import { ChannelSendError, type Channel, type OutboundMessage, type SendResult } from '../channels/contract.ts';
 import { holdBack, takeSlot } from '../jobs/pacing.ts';
 import { backoffDelay } from '../shared/backoff.ts';
 import { formatDuration } from '../shared/duration.ts';
 import { change, type TicketContext } from './context.ts';
 import { surveyWithdrawal } from './automatic-sql.ts';
 import { applyEarlyReports } from './delivery-reports.ts';
-import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSent, releaseForRetry, threadingIds } from './messages-sql.ts';
+import { claimNextOutbound, deferClaim, lockPlatformId, markFailed, markSending, markSent, recordedPlatformIds, releaseForRetry, threadingIds } from './messages-sql.ts';
 import { scheduleDelivery } from './schedule-delivery.ts';
 import { addSystemMessage } from './system-messages.ts';
 import { findTicketById, markFirstResponse, moveConversation } from './tickets-sql.ts';
@@ -89,6 +89,21 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
   const rate = channel!.limits.sendsPerSecond;
   // Everything the request needs is ready before the slot is taken, so it leaves on its slot.
   const outbound = await outboundOf(ctx, ticket, identity!, message, conversation);
+  // An earlier send got no answer: the platform may have it. Asked first where it can be; a
+  // reply it has is recorded as sent with its id, not sent again. When the platform cannot be
+  // asked now, the reply waits (as after a failed send), still unsure: never sent blind.
+  if (message.unsureSince && channel!.findSent && !message.template) {
+    let found: SendResult | undefined;
+    try {
+      found = await alreadySent(ctx, channel!, outbound, message.unsureSince);
+    } catch (error) {
+      return afterFailure(ctx, ticket, message, error, { key, rate, unsure: true, log });
+    }
+    if (found) {
+      log.info({ externalId: found.externalId, attempts: message.attempts, unsureSince: message.unsureSince }, 'an earlier send had reached the platform; recorded, not sent again');
+      return recordSent(ctx, ticket, message, found, log);
+    }
+  }
   if (rate) {
     const slot = await takeSlot(ctx.sql, key, 1000 / rate, ctx.delivery.maxPacingWaitMs);
     if (!slot.ready) {
@@ -99,64 +114,107 @@ async function attempt(ctx: TicketContext, message: Message): Promise<Outcome> {
     }
   }
 
+  let result: SendResult;
   try {
-    const result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
-    // The customer has it now: recording that must not fail over to a second send. A database
-    // blip (Postgres restarting, a dropped connection) is retried while the claim still holds
-    // the message; only after that does the failure count as the send's, and the reply goes again.
-    const recorded = await untilRecorded(log, () => change(ctx, async (tx, record, at) => {
-      await lockPlatformId(tx, ticket.channel, result.externalId);
-      const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
-      if (!sent) return false;
-      // What Switchboard says by itself (an acknowledgement) answers nobody: not a first response.
-      if (!message.automatic) await markFirstResponse(tx, ticket.id, at);
-      record(ticket, 'reply-sent', message.author ?? 'system', {
-        messageId: message.id,
-        externalId: result.externalId,
-        attempts: message.attempts,
-        ...(message.automatic ? { automatic: message.automatic } : {}),
-      });
-      await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
-      if (result.conversation && !message.conversation && result.conversation !== ticket.conversation) {
-        // The send opened a new place for the conversation (a Discord thread): the customer's
-        // next message arrives there.
-        if (await moveConversation(tx, ticket.id, result.conversation, at)) {
-          record(ticket, 'conversation-moved', 'system', { from: ticket.conversation, to: result.conversation });
-        } else {
-          log.warn({ conversation: result.conversation }, 'the platform moved the conversation where the contact already has a ticket; kept the old key');
-        }
-      }
-      return true;
-    }));
-    if (recorded) ctx.metrics?.delivery(ticket.channel, 'sent');
-    log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
-    return 'sent';
+    await markSending(ctx.sql, message.id, new Date());
+    result = message.template ? await channel!.sendOutsideReplyWindow!(outbound) : await channel!.send(outbound);
   } catch (error) {
-    const sendError = error instanceof ChannelSendError ? error : new ChannelSendError((error as Error).message, { retryable: true, cause: error });
-    if (sendError.retryAfterMs !== undefined && rate) await holdBack(ctx.sql, key, sendError.retryAfterMs);
-    const patient = ctx.clock.now() - message.createdAt.getTime() < RATE_LIMIT_PATIENCE_MS;
-    if (sendError.rateLimited && sendError.retryAfterMs !== undefined && patient) {
-      // Refused for pace alone, nothing processed: back in line when the platform says, as a
-      // pacing wait is, without spending an attempt or backing off.
-      const retryAt = new Date(Date.now() + Math.max(MIN_RATE_LIMIT_WAIT_MS, sendError.retryAfterMs));
-      await deferClaim(ctx.sql, message.id, retryAt);
-      await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
-      log.info({ code: sendError.code, retryInMs: retryAt.getTime() - Date.now() }, 'rate limited; will send when the platform allows');
-      return 'wait';
-    }
-    if (sendError.retryable && message.attempts < ctx.delivery.maxAttempts) {
-      const delay = Math.max(sendError.retryAfterMs ?? 0, backoff(ctx, message.attempts));
-      const retryAt = new Date(Date.now() + delay);
-      await releaseForRetry(ctx.sql, message.id, sendError.message, sendError.code ?? null, retryAt);
-      await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
-      log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts, retryInMs: delay }, 'send failed; will retry');
-      return 'wait';
-    }
-    const reason = sendError.retryable ? `${sendError.message} (gave up after ${message.attempts} attempts)` : sendError.message;
-    await fail(ctx, ticket, message, reason, sendError.code ?? null);
-    log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts }, 'reply failed');
-    return 'failed';
+    // No answer (a timeout, a reset) or not even a ChannelSendError: the platform may have it.
+    const unsure = !(error instanceof ChannelSendError) || error.outcomeUnknown;
+    return afterFailure(ctx, ticket, message, error, { key, rate, unsure, log });
   }
+  try {
+    return await recordSent(ctx, ticket, message, result, log);
+  } catch (error) {
+    // Sent, but not recorded even after retrying while the claim held: the reply stays queued,
+    // unsure, so the next attempt finds it at the platform where it can be asked.
+    return afterFailure(ctx, ticket, message, error, { key, rate, unsure: true, log });
+  }
+}
+
+/** How much earlier than the unanswered send the platform may date its message: its `date_created` is by its own clock. */
+const CLOCK_MARGIN_MS = 2 * 60_000;
+
+/** The platform's message an earlier unanswered send became, if any: the oldest not recorded for another of ours. */
+async function alreadySent(ctx: TicketContext, channel: Channel, outbound: OutboundMessage, since: Date): Promise<SendResult | undefined> {
+  const candidates = await channel.findSent!(outbound, new Date(since.getTime() - CLOCK_MARGIN_MS));
+  const recorded = await recordedPlatformIds(ctx.sql, channel.name, candidates.map((c) => c.externalId));
+  return candidates.find((c) => !recorded.has(c.externalId));
+}
+
+type AttemptLog = TicketContext['logger'];
+
+async function recordSent(ctx: TicketContext, ticket: Ticket, message: Message, result: SendResult, log: AttemptLog): Promise<Outcome> {
+  // The customer has it now: recording that must not fail over to a second send. A database
+  // blip (Postgres restarting, a dropped connection) is retried while the claim still holds
+  // the message; only after that does the failure count as the send's.
+  const recorded = await untilRecorded(log, () => change(ctx, async (tx, record, at) => {
+    await lockPlatformId(tx, ticket.channel, result.externalId);
+    const sent = await markSent(tx, message.id, result.externalId, result.state ?? 'sent', at);
+    if (!sent) return false;
+    // What Switchboard says by itself (an acknowledgement) answers nobody: not a first response.
+    if (!message.automatic) await markFirstResponse(tx, ticket.id, at);
+    record(ticket, 'reply-sent', message.author ?? 'system', {
+      messageId: message.id,
+      externalId: result.externalId,
+      attempts: message.attempts,
+      ...(message.automatic ? { automatic: message.automatic } : {}),
+    });
+    await applyEarlyReports(tx, record, at, ticket.channel, result.externalId);
+    if (result.conversation && !message.conversation && result.conversation !== ticket.conversation) {
+      // The send opened a new place for the conversation (a Discord thread): the customer's
+      // next message arrives there.
+      if (await moveConversation(tx, ticket.id, result.conversation, at)) {
+        record(ticket, 'conversation-moved', 'system', { from: ticket.conversation, to: result.conversation });
+      } else {
+        log.warn({ conversation: result.conversation }, 'the platform moved the conversation where the contact already has a ticket; kept the old key');
+      }
+    }
+    return true;
+  }));
+  if (recorded) ctx.metrics?.delivery(ticket.channel, 'sent');
+  log.info({ externalId: result.externalId, attempts: message.attempts }, 'reply sent');
+  return 'sent';
+}
+
+/**
+ * A send (or the look-up before one) failed: back in line at the platform's pace, retried with
+ * backoff, or failed for good. `unsure`: the platform may have the reply, so the next attempt
+ * asks it first.
+ */
+async function afterFailure(
+  ctx: TicketContext,
+  ticket: Ticket,
+  message: Message,
+  error: unknown,
+  options: { key: string; rate: number | undefined; unsure: boolean; log: AttemptLog },
+): Promise<Outcome> {
+  const { key, rate, unsure, log } = options;
+  const sendError = error instanceof ChannelSendError ? error : new ChannelSendError((error as Error).message, { retryable: true, outcomeUnknown: true, cause: error });
+  if (sendError.retryAfterMs !== undefined && rate) await holdBack(ctx.sql, key, sendError.retryAfterMs);
+  const patient = ctx.clock.now() - message.createdAt.getTime() < RATE_LIMIT_PATIENCE_MS;
+  if (sendError.rateLimited && sendError.retryAfterMs !== undefined && patient) {
+    // Refused for pace alone, nothing processed: back in line when the platform says, as a
+    // pacing wait is, without spending an attempt or backing off. (A look-up refused so leaves
+    // the earlier send as unsure as it was.)
+    const retryAt = new Date(Date.now() + Math.max(MIN_RATE_LIMIT_WAIT_MS, sendError.retryAfterMs));
+    await deferClaim(ctx.sql, message.id, retryAt, !unsure);
+    await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
+    log.info({ code: sendError.code, retryInMs: retryAt.getTime() - Date.now() }, 'rate limited; will send when the platform allows');
+    return 'wait';
+  }
+  if (sendError.retryable && message.attempts < ctx.delivery.maxAttempts) {
+    const delay = Math.max(sendError.retryAfterMs ?? 0, backoff(ctx, message.attempts));
+    const retryAt = new Date(Date.now() + delay);
+    await releaseForRetry(ctx.sql, message.id, sendError.message, sendError.code ?? null, retryAt, unsure);
+    await scheduleDelivery(ctx, ctx.sql, ticket, retryAt);
+    log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts, retryInMs: delay, unsure }, 'send failed; will retry');
+    return 'wait';
+  }
+  const reason = sendError.retryable ? `${sendError.message} (gave up after ${message.attempts} attempts)` : sendError.message;
+  await fail(ctx, ticket, message, reason, sendError.code ?? null);
+  log.warn({ err: sendError.message, code: sendError.code, attempts: message.attempts }, 'reply failed');
+  return 'failed';
 }
 
 /** Reasons not to send at all, checked before every attempt. */

@@ -80,32 +80,59 @@ export async function claimNextOutbound(db: Db, ticketId: number, now: Date, hol
   return row;
 }
 
+/**
+ * Notes, just before a send leaves, that from now until an answer settles it the platform may
+ * have the message without our knowing; an earlier unsettled send keeps its earlier time.
+ */
+export async function markSending(db: Db, id: string, at: Date): Promise<void> {
+  await db`update messages set unsure_since = coalesce(unsure_since, ${at}) where id = ${id} and delivery = 'queued' and external_id is null`;
+}
+
 /** Records a successful send: the platform's id, `sent` (or what it reported), the time. */
 export async function markSent(db: Db, id: string, externalId: string, state: DeliveryState, at: Date): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
-    update messages set external_id = ${externalId}, delivery = ${state}, sent_at = ${at}, claimed_until = null
+    update messages set external_id = ${externalId}, delivery = ${state}, sent_at = ${at}, claimed_until = null, unsure_since = null
     where id = ${id} and delivery = 'queued' and external_id is null returning *`;
   return row;
 }
 
-/** Gives a message back to the queue after a retryable failure, noting why. */
-export async function releaseForRetry(db: Db, id: string, reason: string, code: string | null, retryAt: Date): Promise<void> {
+/**
+ * Gives a message back to the queue after a retryable failure, noting why. `unsure`: the send
+ * got no answer (it may have arrived), so the mark `markSending` set stays; otherwise the
+ * platform's answer settled it (nothing was taken) and the mark goes.
+ */
+export async function releaseForRetry(db: Db, id: string, reason: string, code: string | null, retryAt: Date, unsure: boolean): Promise<void> {
   await db`
-    update messages set claimed_until = ${retryAt}, delivery_reason = ${reason}, delivery_code = ${code}
+    update messages set claimed_until = ${retryAt}, delivery_reason = ${reason}, delivery_code = ${code},
+      unsure_since = case when ${unsure}::boolean then unsure_since end
     where id = ${id} and delivery = 'queued' and external_id is null`;
 }
 
-/** Puts a claimed message back until `until` without counting the claim as an attempt (pacing). */
-export async function deferClaim(db: Db, id: string, until: Date): Promise<void> {
-  await db`update messages set claimed_until = ${until}, attempts = greatest(attempts - 1, 0) where id = ${id} and delivery = 'queued' and external_id is null`;
+/**
+ * Puts a claimed message back until `until` without counting the claim as an attempt (pacing,
+ * before a send; or a 429, which settles a send as not taken: `refused`).
+ */
+export async function deferClaim(db: Db, id: string, until: Date, refused = false): Promise<void> {
+  await db`
+    update messages set claimed_until = ${until}, attempts = greatest(attempts - 1, 0),
+      unsure_since = case when ${refused}::boolean then null else unsure_since end
+    where id = ${id} and delivery = 'queued' and external_id is null`;
 }
 
 /** Marks a message failed (or undelivered) with the reason. */
 export async function markFailed(db: Db, id: string, state: 'failed' | 'undelivered', reason: string, code: string | null): Promise<Message | undefined> {
   const [row] = await db<Message[]>`
-    update messages set delivery = ${state}, delivery_reason = ${reason}, delivery_code = ${code}, claimed_until = null
+    update messages set delivery = ${state}, delivery_reason = ${reason}, delivery_code = ${code}, claimed_until = null, unsure_since = null
     where id = ${id} returning *`;
   return row;
+}
+
+/** Which of these platform ids are recorded on a message of the channel already. */
+export async function recordedPlatformIds(db: Db, channel: ChannelName, externalIds: string[]): Promise<Set<string>> {
+  if (externalIds.length === 0) return new Set();
+  const rows = await db<{ externalId: string }[]>`
+    select external_id from messages where channel = ${channel} and external_id = any(${externalIds}::text[])`;
+  return new Set(rows.map((r) => r.externalId));
 }
 
 /** Applies a platform's delivery report to the message it sent, if the state moves forward. */

@@ -80,6 +80,11 @@ export interface Message {
   /** Where it was said, when not in its ticket's conversation (a status question asked elsewhere). */
   conversation: string | null;
   claimedUntil: Date | null;
+  /**
+   * Outbound: since when a send of it may have reached the platform without an answer saying
+   * so (the worker died mid-send, a timeout); null when every send so far was answered.
+   */
+  unsureSince: Date | null;
   /** The ticket it was on before a merge brought it here (its id). */
   mergedFrom: number | null;
   sentAt: Date | null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/shared/backoff.ts';
+import { DEFAULT_DELIVERY } from '../../src/tickets/context.ts';
 
 const middle = () => 0.5;
 
@@ -31,5 +32,22 @@ describe('backoffDelay', () => {
 
   it('waits exactly the doubled delay without jitter', () => {
     expect(backoffDelay({ attempt: 2, baseMs: 1_000, maxMs: 60_000, jitter: 0, random: () => 0.9 })).toBe(2_000);
+  });
+});
+
+describe('the default delivery schedule', () => {
+  const retries = (random: () => number) =>
+    Array.from({ length: DEFAULT_DELIVERY.maxAttempts - 1 }, (_, i) =>
+      backoffDelay({ attempt: i + 1, baseMs: DEFAULT_DELIVERY.baseDelayMs, maxMs: DEFAULT_DELIVERY.maxDelayMs, random }),
+    );
+
+  it('tries a reply again within half a minute of any failure, so it leaves soon after its platform is back', () => {
+    for (const random of [() => 0, middle, () => 0.999_999]) expect(Math.max(...retries(random))).toBeLessThanOrEqual(30_000);
+  });
+
+  it('keeps trying for about four minutes before failing a reply, however the jitter falls', () => {
+    const total = (random: () => number) => retries(random).reduce((a, b) => a + b, 0);
+    expect(total(() => 0)).toBeGreaterThanOrEqual(3.5 * 60_000);
+    expect(total(() => 0.999_999)).toBeLessThanOrEqual(5 * 60_000);
   });
 });

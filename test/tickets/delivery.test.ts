@@ -48,6 +48,20 @@ describe('outbound delivery', () => {
     expect(view.firstResponseAt).not.toBeNull();
   });
 
+  it('sends a reply whose answer was lost again under the same id and Idempotency-Key, which the customer\'s app shows once', async () => {
+    const ticket = await ticketFrom('lost-answer');
+    customer.dropNext(1);
+    const reply = await app.tickets.reply({ ticket, author: 'U1', text: 'said twice, shown once' });
+    const row = await waitForDelivery(reply.id, ['sent', 'failed']);
+    expect(row).toMatchObject({ delivery: 'sent', attempts: 2 });
+    const posts = customer.posts.filter((p) => p.body.id === reply.id);
+    expect(posts.map((p) => [p.idempotencyKey, p.dropped, p.repeat, p.signatureValid])).toEqual([
+      [reply.id, true, false, true],
+      [reply.id, false, true, true],
+    ]);
+    expect(customer.shown().filter((b) => b.id === reply.id)).toHaveLength(1);
+  });
+
   it('after a 503 and a 429, sends exactly once; only the 503 spends an attempt', async () => {
     const ticket = await ticketFrom('grace');
     customer.failNext(1, 503);

@@ -36,9 +36,14 @@ export async function tallyMixedLoad(desk: ChaosDesk, runId: string, load: Mixed
   const drain = await drainReplies(desk.sql, ['api', 'sms'], options.drainMs);
   options.progress(`${prefix}: replies drained in ${drain.ms} ms (${drain.queued} still queued); platform answers other than 2xx: api ${statusSummary(load.api.statuses)}, sms ${statusSummary(load.sms.statuses)}`);
   // The API channel's reply carries its id; an SMS carries none, so SMS replies are keyed by recipient (one acknowledgement each).
+  // Duplicated: what a customer was shown twice. The customer's app shows a reply whose id it
+  // accepted before once (README, API channel); such repeats on the wire are counted apart.
   const apiOut = await outboundOf(desk.sql, 'api');
   const smsOut = await outboundOf(desk.sql, 'sms');
-  const apiReplies = replyTally(apiOut.map((m) => m.id), desk.customer.delivered().map((b) => b.id));
+  const apiReplies = replyTally(apiOut.map((m) => m.id), desk.customer.shown().map((b) => b.id));
+  const resent = desk.customer.delivered().length - desk.customer.shown().length;
+  // Replies whose send got no answer, found at Twilio by the look-up and recorded, not sent again.
+  const found = desk.appOutputs().split('\n').filter((line) => line.includes('an earlier send had reached the platform')).length;
   const smsReplies = replyTally(smsOut.map((m) => m.to), desk.twilio.messages.map((m) => m.to));
   const unacked = load.api.unacked.length + load.sms.unacked.length;
   // A refusal (4xx) tells a platform to give up: during a crash or an outage only 5xx or no answer is right.
@@ -53,7 +58,9 @@ export async function tallyMixedLoad(desk: ChaosDesk, runId: string, load: Mixed
     { name: `${prefix}_refused_4xx`, value: refused, unit: 'answers', goal: { op: '=', target: 0 } },
     { name: `${prefix}_replies_queued`, value: apiReplies.queued + smsReplies.queued, unit: 'replies', goal: { op: '>=', target: 1 } },
     { name: `${prefix}_replies_lost`, value: apiReplies.lost + smsReplies.lost, unit: 'replies', goal: { op: '=', target: 0 }, note: `${drain.queued} still queued after ${Math.round(drain.ms / 1000)} s` },
-    { name: `${prefix}_replies_duplicated`, value: apiReplies.duplicated + smsReplies.duplicated, unit: 'replies', goal: { op: '=', target: 0 }, note: `api ${apiReplies.duplicated} (sent again under the same id), sms ${smsReplies.duplicated}` },
+    { name: `${prefix}_replies_duplicated`, value: apiReplies.duplicated + smsReplies.duplicated, unit: 'replies', goal: { op: '=', target: 0 }, note: `shown to a customer twice: api ${apiReplies.duplicated}, sms ${smsReplies.duplicated}` },
+    { name: `${prefix}_replies_found_sent`, value: found, unit: 'replies', note: 'sends that got no answer, found at the platform (Twilio) and recorded instead of sent again' },
+    { name: `${prefix}_replies_resent_same_id`, value: resent, unit: 'replies', note: 'API replies sent again under an id the customer\'s app had accepted (Idempotency-Key): on the wire twice, shown once' },
   ];
   const broken: string[] = [];
   if (api.lostIds.length || sms.lostIds.length) broken.push(`acknowledged but not stored: ${[...api.lostIds, ...sms.lostIds].slice(0, 10).join(', ')}`);

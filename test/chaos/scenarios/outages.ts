@@ -3,7 +3,8 @@
  *  - slack: Slack answers 500, then 429 with Retry-After, while customers keep writing: every
  *    message reaches its ticket's thread once, in the order written;
  *  - vendor: Twilio's API and the API channel's customer app answer 503 while agents keep
- *    replying in Slack: every reply reaches its customer once, in the order written.
+ *    replying in Slack, then lose their first answers: every reply reaches its customer once,
+ *    in the order written.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Row } from '../../bench/lib/stats.ts';
@@ -15,6 +16,8 @@ import { CHAOS_API_TOKEN } from '../lib/app.ts';
 import type { ChaosContext, Scenario } from '../lib/scenario.ts';
 
 const TRIAGE = 'C0TRIAGE01';
+/** In `vendor`, how many answers Twilio and the customer's app lose right after the outage. */
+const LOST_ANSWERS = 2;
 const AGENT = 'U0AGENT001';
 
 async function slackDesk(ctx: ChaosContext, name: string): Promise<{ slack: SlackEmulator; desk: ChaosDesk; eventsUrl: string; close(): Promise<void> }> {
@@ -135,7 +138,7 @@ export const slackOutageScenario: Scenario = {
 
 export const vendorOutageScenario: Scenario = {
   name: 'vendor',
-  about: 'Twilio’s API and the API channel’s customer app answer 503 for CHAOS_OUTAGE_SECONDS while agents reply',
+  about: 'Twilio’s API and the API channel’s customer app answer 503 for CHAOS_OUTAGE_SECONDS while agents reply, then lose their first answers',
   async run(ctx) {
     const { slack, desk, eventsUrl, close } = await slackDesk(ctx, 'vendor');
     try {
@@ -176,14 +179,19 @@ export const vendorOutageScenario: Scenario = {
         }),
       );
       await sleep(Math.max(0, outageEnds - Date.now()));
-      ctx.progress('vendor: answering again');
+      // Back, but the first answers of each are lost on the way (processed, then the connection
+      // closes), as a create answered after the client gave up: sent, and not known to be.
+      desk.twilio.failNext(LOST_ANSWERS, { drop: 'after' });
+      desk.customer.dropNext(LOST_ANSWERS);
+      ctx.progress(`vendor: answering again (the first ${LOST_ANSWERS} answers of each lost)`);
       const back = Date.now();
       const drain = await drainReplies(desk.sql, ['api', 'sms'], 240_000);
       let lost = 0;
       let duplicated = 0;
       let disordered = 0;
       for (const [c, customer] of customers.entries()) {
-        const texts = customer.kind === 'api' ? desk.customer.delivered().filter((b) => b.to === customer.address).map((b) => b.text) : desk.twilio.outbox(customer.address).map((m) => m.body ?? '');
+        // What the customer was shown: their app shows a reply whose id it accepted before once (counted apart below).
+        const texts = customer.kind === 'api' ? desk.customer.shown().filter((b) => b.to === customer.address).map((b) => b.text) : desk.twilio.outbox(customer.address).map((m) => m.body ?? '');
         const seen = texts.flatMap((t) => t.match(/agent-c\d+-r\d+/g) ?? []);
         const got = compare(Array.from({ length: repliesEach }, (_, r) => marker(c, r)), seen);
         if (got.duplicated || got.lost || !got.ordered) {
@@ -200,7 +208,9 @@ export const vendorOutageScenario: Scenario = {
       return [
         { name: 'chaos_vendor_replies', value: customers.length * repliesEach, unit: 'replies', goal: { op: '>=', target: 1 }, note: `${perKind} API + ${perKind} SMS customers × ${repliesEach}; ${refusals} sends answered 503` },
         { name: 'chaos_vendor_lost', value: lost, unit: 'replies', goal: { op: '=', target: 0 }, note: `${drain.queued} still queued` },
-        { name: 'chaos_vendor_duplicated', value: duplicated, unit: 'replies', goal: { op: '=', target: 0 } },
+        { name: 'chaos_vendor_duplicated', value: duplicated, unit: 'replies', goal: { op: '=', target: 0 }, note: 'shown to a customer twice' },
+        { name: 'chaos_vendor_resent_same_id', value: desk.customer.delivered().length - desk.customer.shown().length, unit: 'replies', note: 'API replies on the wire again under an accepted id, shown once' },
+        { name: 'chaos_vendor_found_sent', value: desk.appOutputs().split('\n').filter((line) => line.includes('an earlier send had reached the platform')).length, unit: 'replies', note: 'SMS whose answer was lost, found at Twilio and recorded instead of sent again' },
         { name: 'chaos_vendor_out_of_order', value: disordered, unit: 'customers', goal: { op: '=', target: 0 } },
         { name: 'chaos_vendor_recovery_ms', value: drain.queued === 0 ? Date.now() - back : Number.NaN, unit: 'ms', note: 'vendor answering again to every reply delivered' },
       ] satisfies Row[];

@@ -108,6 +108,67 @@ describe('the emulated Messages resource', () => {
     expect(message.status).toBe('queued');
     expect(message.dateCreated.toISOString()).toBe('2030-01-01T00:00:00.000Z');
   });
+
+  it('lists messages most recent first, filtered by To and From, paged by the SDK through next_page_uri', async () => {
+    class Local extends twilioSdk.RequestClient {
+      override request<T>(opts: Parameters<twilioSdk.RequestClient['request']>[0]) {
+        return super.request<T>({ ...opts, uri: opts.uri.replace('https://api.twilio.com', twilio.url) } as never);
+      }
+    }
+    const client = twilioSdk(twilio.accountSid, twilio.authToken, { httpClient: new Local() });
+    for (const body of ['one', 'two', 'three']) {
+      expect((await create({ To: CUSTOMER, From: OURS, Body: body })).status).toBe(201);
+      clock += 1000;
+    }
+    await create({ To: '+447700900999', From: OURS, Body: 'someone else' });
+    await create({ To: CUSTOMER, From: '+15550000002', Body: 'another sender' });
+    const listed = await client.messages.list({ to: CUSTOMER, from: OURS, pageSize: 2 });
+    expect(listed.map((m) => m.body)).toEqual(['three', 'two', 'one']);
+    const first = await fetch(`${twilio.url}/2010-04-01/Accounts/${twilio.accountSid}/Messages.json?To=${encodeURIComponent(CUSTOMER)}&PageSize=2`, {
+      headers: { authorization: `Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}` },
+    });
+    const page = (await first.json()) as Record<string, unknown> & { messages: { body: string }[] };
+    expect(page).toMatchObject({ page: 0, page_size: 2, start: 0, end: 1, previous_page_uri: null });
+    expect(page.messages.map((m) => m.body)).toEqual(['another sender', 'three']);
+    expect(page.next_page_uri).toMatch(/^\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\.json\?To=.*PageSize=2&Page=1&PageToken=PA(SM|MM)[0-9a-f]{32}$/);
+    expect(page.uri).toMatch(/PageSize=2&Page=0$/);
+  });
+
+  it('leaves a message not yet sent out of a DateSent filter, as its date_sent is null until then', async () => {
+    const emulator = await startTwilioEmulator({ now: () => clock, sendsPerSecond: 10, route: () => 'http://127.0.0.1:9/' });
+    try {
+      const auth = { authorization: `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}` };
+      const post = (body: string, callback: boolean) =>
+        fetch(`${emulator.url}/2010-04-01/Accounts/${emulator.accountSid}/Messages.json`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ To: CUSTOMER, From: OURS, Body: body, ...(callback ? { StatusCallback: 'https://desk.example.com/cb' } : {}) }),
+        });
+      await post('reported sent', true);
+      await post('still queued', false);
+      await emulator.settle();
+      const list = async (query: string) => {
+        const response = await fetch(`${emulator.url}/2010-04-01/Accounts/${emulator.accountSid}/Messages.json?${query}`, { headers: auth });
+        return ((await response.json()) as { messages: { body: string; date_sent: string | null }[] }).messages;
+      };
+      expect((await list('')).map((m) => [m.body, m.date_sent])).toEqual([['still queued', null], ['reported sent', 'Tue, 01 Jan 2030 00:00:00 +0000']]);
+      expect((await list('DateSent%3E=2030-01-01T00:00:00Z')).map((m) => m.body)).toEqual(['reported sent']);
+      expect((await list('DateSent=2030-01-01')).map((m) => m.body)).toEqual(['reported sent']);
+      expect(await list('DateSent%3C=2029-12-31')).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('can close the connection unanswered, after processing a create (the answer lost) or before (the request lost)', async () => {
+    twilio.failNext(1, { drop: 'after' });
+    await expect(create({ To: CUSTOMER, From: OURS, Body: 'lost answer' })).rejects.toThrow();
+    expect(twilio.messages.map((m) => m.body)).toEqual(['lost answer']);
+    expect(twilio.calls.at(-1)).toMatchObject({ status: 201, dropped: true });
+    twilio.failNext(1, { drop: 'before' });
+    await expect(create({ To: CUSTOMER, From: OURS, Body: 'lost request' })).rejects.toThrow();
+    expect(twilio.messages.map((m) => m.body)).toEqual(['lost answer']);
+  });
 });
 
 describe('emulated media', () => {

@@ -60,6 +60,8 @@ export interface TwilioEmulator {
   failNext(count: number, fault: Fault): void;
   /** Answers every REST call with this failure for `ms` milliseconds. */
   failFor(ms: number, fault: Fault): void;
+  /** Closes the connections of requests left unanswered by a `hang` fault. */
+  releaseHung(): void;
   setSendRate(perSecond: number): void;
   /** Makes message creation to this number fail with a Twilio code (21211, 21610, 21614…). */
   refuseRecipient(number: string, code: number): void;
@@ -103,6 +105,7 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     autoStatus: options.autoStatus ?? true,
     route: options.route ?? ((url) => url),
     pending: new Set(),
+    hung: new Set(),
   };
 
   const server = createServer((req, res) => {
@@ -133,6 +136,10 @@ export async function startTwilioEmulator(options: TwilioEmulatorOptions = {}): 
     failNext: (count, fault) => state.faults.next.push(...Array.from({ length: count }, () => fault)),
     failFor: (ms, fault) => {
       state.faults.until = { at: state.now() + ms, fault };
+    },
+    releaseHung: () => {
+      for (const res of state.hung) res.socket?.destroy();
+      state.hung.clear();
     },
     setSendRate: (perSecond) => {
       state.sendsPerSecond = perSecond;

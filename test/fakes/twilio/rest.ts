@@ -45,12 +45,25 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, stat
   };
 
   const fault = takeFault(state);
-  if (fault) {
+  if (fault && 'status' in fault) {
     const [code, message] = FAULT_MESSAGES[fault.status]!;
     const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
     answer(fault.status, fault.code ?? code, fault.message ?? message, headers);
     return true;
   }
+  if (fault && 'drop' in fault && fault.drop === 'before') {
+    call.dropped = true;
+    res.socket?.destroy();
+    return true;
+  }
+  // Processed, then no answer: the connection closes where the answer would have been, or
+  // stays open with nothing coming.
+  const respond = !fault
+    ? (status: number, body: unknown) => sendJson(res, status, body)
+    : 'hang' in fault
+      ? () => void state.hung.add(res)
+      : () => void res.socket?.destroy();
+  if (fault) call.dropped = true;
   // The account in the path must be the one authenticating (https://www.twilio.com/docs/api/errors/20003).
   if (!basicAuthMatches(req.headers.authorization, state) || match[1] !== state.accountSid) {
     answer(401, 20003, 'Authenticate', { 'www-authenticate': 'Basic realm="Twilio API"' });
@@ -61,7 +74,16 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, stat
     if (!message) answer(404, 20404, `The requested resource ${url.pathname} was not found`);
     else {
       call.status = 200;
-      sendJson(res, 200, resource(message, state));
+      respond(200, resource(message, state));
+    }
+    return true;
+  }
+  if (req.method === 'GET') {
+    const page = listPage(url, state);
+    if (typeof page === 'string') answer(400, 20001, page);
+    else {
+      call.status = 200;
+      respond(200, page);
     }
     return true;
   }
@@ -103,12 +125,76 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, stat
     status: serviceSid && !first('From') ? 'accepted' : 'queued',
     numSegments: segmentCount(first('Body') ?? ''),
     dateCreated: new Date(state.now()),
+    dateSent: null,
   };
   state.messages.push(message);
   call.status = 201;
-  sendJson(res, 201, resource(message, state));
+  respond(201, resource(message, state));
   if (message.statusCallback && state.autoStatus) scheduleStatusCallbacks(state, message);
   return true;
+}
+
+/**
+ * One page of `GET …/Messages.json` (https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources):
+ * filtered by `To`, `From` and `DateSent` (`DateSent>=` / `DateSent<=` as inequalities; a date
+ * `YYYY-MM-DD` or a date-time, in GMT), most recent first, `PageSize` (default 50, at most
+ * 1000) per page, paged by `Page` and the `PageToken` cursor `next_page_uri` carries. A message
+ * not yet sent has no `date_sent`, so any DateSent filter leaves it out, as Twilio's does. Only
+ * messages created through the API are held here, not the customers' inbound ones.
+ */
+function listPage(url: URL, state: EmulatorState): Record<string, unknown> | string {
+  const query = url.searchParams;
+  const pageSize = query.has('PageSize') ? Number(query.get('PageSize')) : 50;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return `PageSize must be an integer from 1 to 1000, got ${query.get('PageSize')}`;
+  const page = query.has('Page') ? Number(query.get('Page')) : 0;
+  if (!Number.isInteger(page) || page < 0) return `Page must be a non-negative integer, got ${query.get('Page')}`;
+  const filters: ((m: EmulatedMessage) => boolean)[] = [];
+  if (query.has('To')) filters.push((m) => m.to === query.get('To'));
+  if (query.has('From')) filters.push((m) => m.from === query.get('From'));
+  for (const [key, op] of [['DateSent', '='], ['DateSent>', '>='], ['DateSent<', '<=']] as const) {
+    const value = query.get(key);
+    if (value === null) continue;
+    const range = dateRange(value);
+    if (!range) return `${key} must be a date (YYYY-MM-DD) or a date-time, got ${value}`;
+    filters.push((m) => {
+      if (!m.dateSent) return false;
+      const t = m.dateSent.getTime();
+      return op === '=' ? t >= range.from && t < range.to : op === '>=' ? t >= range.from : t < range.to;
+    });
+  }
+  const all = state.messages
+    .map((m, i) => ({ m, i }))
+    .filter(({ m }) => filters.every((f) => f(m)))
+    .sort((a, b) => b.m.dateCreated.getTime() - a.m.dateCreated.getTime() || b.i - a.i)
+    .map(({ m }) => m);
+  const token = query.get('PageToken');
+  const after = token ? all.findIndex((m) => `PA${m.sid}` === token) + 1 : page * pageSize;
+  const items = all.slice(after, after + pageSize);
+  const base = `/2010-04-01/Accounts/${state.accountSid}/Messages.json`;
+  const kept = [...query].filter(([key]) => !['Page', 'PageToken', 'PageSize'].includes(key));
+  const uri = (extra: [string, string][]) => `${base}?${new URLSearchParams([...kept, ['PageSize', String(pageSize)], ...extra]).toString()}`;
+  const last = items.at(-1);
+  return {
+    end: page * pageSize + Math.max(0, items.length - 1),
+    first_page_uri: uri([['Page', '0']]),
+    messages: items.map((m) => resource(m, state)),
+    next_page_uri: last && after + items.length < all.length ? uri([['Page', String(page + 1)], ['PageToken', `PA${last.sid}`]]) : null,
+    page,
+    page_size: pageSize,
+    previous_page_uri: page > 0 ? uri([['Page', String(page - 1)]]) : null,
+    start: page * pageSize,
+    uri: uri([['Page', String(page)], ...(token ? ([['PageToken', token]] as [string, string][]) : [])]),
+  };
+}
+
+/** The instants a DateSent value covers: a whole GMT day for `YYYY-MM-DD`, one instant for a date-time. */
+function dateRange(value: string): { from: number; to: number } | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const from = Date.parse(`${value}T00:00:00Z`);
+    return Number.isNaN(from) ? undefined : { from, to: from + 86_400_000 };
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : { from: at, to: at + 1 };
 }
 
 function validate(params: Record<string, string[]>, state: EmulatorState): [number, string] | undefined {
@@ -155,8 +241,8 @@ export function resource(message: EmulatedMessage, state: EmulatorState) {
     api_version: '2010-04-01',
     body: message.body,
     date_created: rfc2822(message.dateCreated),
-    date_sent: null,
-    date_updated: rfc2822(message.dateCreated),
+    date_sent: message.dateSent ? rfc2822(message.dateSent) : null,
+    date_updated: rfc2822(message.dateSent ?? message.dateCreated),
     direction: 'outbound-api',
     error_code: null,
     error_message: null,

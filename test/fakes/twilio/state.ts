@@ -18,6 +18,8 @@ export interface EmulatedMessage {
   status: string;
   numSegments: number;
   dateCreated: Date;
+  /** When it left for the carrier (the `sent` report); null while queued, as Twilio's `date_sent`. */
+  dateSent: Date | null;
 }
 
 /** One call to the REST API, whatever came of it. */
@@ -25,17 +27,24 @@ export interface RestCall {
   method: string;
   path: string;
   params: Record<string, string[]>;
+  /** The HTTP status answered; for a dropped call (Fault `drop`), what it would have been. */
   status: number;
   code?: number;
+  /** Processed, but the connection was closed instead of answering. */
+  dropped?: boolean;
 }
 
-/** A canned failure the REST API answers instead of processing the request. */
-export interface Fault {
-  status: 429 | 500 | 503;
-  code?: number;
-  message?: string;
-  retryAfterSeconds?: number;
-}
+/**
+ * A canned failure the REST API answers instead of processing the request; or no answer at all:
+ * `drop: 'before'` closes the connection without processing the request (lost on the way in),
+ * `drop: 'after'` processes it (a message is created) and then closes the connection instead
+ * of answering (the answer lost on the way out), `hang` processes it and never answers (until
+ * `releaseHung`), as a platform stalling past the client's timeout.
+ */
+export type Fault =
+  | { status: 429 | 500 | 503; code?: number; message?: string; retryAfterSeconds?: number }
+  | { drop: 'before' | 'after' }
+  | { hang: true };
 
 /** A webhook or status callback the emulator posted, and how the app answered. */
 export interface PostedWebhook {
@@ -73,6 +82,8 @@ export interface EmulatorState {
   autoStatus: boolean;
   route: (publicUrl: string) => string;
   pending: Set<Promise<unknown>>;
+  /** Requests processed but left unanswered (Fault `hang`). */
+  hung: Set<ServerResponse>;
 }
 
 /** A Twilio SID: two letters and 32 hex digits (https://www.twilio.com/docs/glossary/what-is-a-sid). */

@@ -182,6 +182,7 @@ export function scheduleStatusCallbacks(state: EmulatorState, message: EmulatedM
     await new Promise((resolve) => setImmediate(resolve));
     for (const step of steps) {
       message.status = step.status;
+      if (step.status === 'sent') message.dateSent = new Date(state.now());
       const params = statusCallbackParams(state, { sid: message.sid, from: message.from ?? '', to: message.to, ...step });
       try {
         await postWebhook(state, message.statusCallback!, params);
