@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { IDENTITY_KIND_OF, type ChannelName, type IdentityKind, type InboundMessage, type IngestResult, type KnownChannelName } from '../channels/contract.ts';
 import { ValidationError } from '../errors.ts';
 import { cleanInbound } from './clean.ts';
@@ -11,7 +12,7 @@ import { awayMembers, pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
-import { findByExternalId, insertMessageId, RepeatedPlatformId } from './messages-sql.ts';
+import { findByExternalId, insertMessageWithId, RepeatedPlatformId } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
 import { findMergeTarget } from './merge-sql.ts';
 import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
@@ -44,7 +45,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
   const cc = copiedAddresses(inbound.cc ?? [], address);
 
   try {
-    return await change(ctx, async (tx, record, at) => {
+    return await change(ctx, async (tx, record, at, later) => {
       // Sent together: postgres.js pipelines them on the transaction's connection and the
       // server runs them in order, so the reads see what committed before the lock was ours.
       const [, existing, found, active, hinted] = await Promise.all([
@@ -78,8 +79,12 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
 
+      // The message's id is chosen here, so its event and what observers read of it go out
+      // with its insert instead of a round trip after it.
+      const messageId = randomUUID();
       const store = (ticketId: number) =>
-        insertMessageId(tx, {
+        insertMessageWithId(tx, {
+          id: messageId,
           ticketId,
           channel: inbound.channel,
           direction: 'inbound',
@@ -89,14 +94,19 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           ...(original ? { original } : {}),
           externalId: inbound.externalId,
           at,
+        }).then((stored) => {
+          // Under the sender lock a repeat is found above; a platform id stored already means
+          // the same id came from another sender. The whole change rolls back; the first is
+          // reported.
+          if (!stored) throw new RepeatedPlatformId();
         });
-      let messageId: string | undefined;
       let opened = false;
       if (ticket && 'status' in decision) {
         const from = ticket.status;
-        // Pipelined like the reads above: the ticket's id is all the message needs, and of
-        // either only what the database computes is read back.
-        [ticket, messageId] = await Promise.all([touchInbound(tx, ticket, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at), store(ticket.id)]);
+        // Neither is read back nor waited for here: both go out with the events and the
+        // observers' statements, in this order, and settle before commit (`later`).
+        later(touchInbound(tx, ticket.id, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at));
+        later(store(ticket.id));
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -143,13 +153,10 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           });
         }
         if (assignee) record(ticket, 'assigned', 'system', { from: null, to: assignee, ...(assignedBy ? { by: assignedBy } : {}) });
-        messageId = await store(ticket.id);
+        later(store(ticket.id));
         opened = true;
       }
 
-      // Under the sender lock a repeat is found above; reaching here means the same platform
-      // id came from another sender. Roll everything back and report the first.
-      if (!messageId) throw new RepeatedPlatformId();
       record(ticket, 'message', 'customer', { messageId, direction: 'inbound' });
       // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
       const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;

@@ -102,23 +102,14 @@ export async function lockTicketByNumber(db: Db, number: number): Promise<Ticket
  * Records a customer message's arrival: the time, the status it leads to, where it came in, and
  * anyone newly copied (added to the ticket's CCs, never dropped from them).
  */
-export async function touchInbound(db: Db, ticket: Ticket, status: Status, recipient: string | null, cc: readonly string[], at: Date): Promise<Ticket> {
-  // The row is locked and read already: only what the database computes is read back.
-  const [row] = await db<Pick<Ticket, 'cc'>[]>`
+export async function touchInbound(db: Db, ticketId: number, status: Status, recipient: string | null, cc: readonly string[], at: Date): Promise<void> {
+  // The row is locked and read already, and nothing after needs it: nothing is read back.
+  await db`
     update tickets set last_inbound_at = ${at}, updated_at = ${at}, status = ${status},
       recipient = coalesce(${recipient}, recipient),
       cc = cc || array(select unnest(${cc as string[]}::text[]) except select unnest(cc)),
       resolved_at = case when ${status}::text = 'resolved' then resolved_at else null end
-    where id = ${ticket.id} returning cc`;
-  return {
-    ...ticket,
-    lastInboundAt: at,
-    updatedAt: at,
-    status,
-    recipient: recipient ?? ticket.recipient,
-    cc: row!.cc,
-    resolvedAt: status === 'resolved' ? ticket.resolvedAt : null,
-  };
+    where id = ${ticketId}`;
 }
 
 /** Moves a ticket to `status`, stamping resolved/closed times. */

@@ -1,6 +1,8 @@
 -- A new customer's first message: the statements ingest() issues for it, in order, with the
 -- SLA observer's evaluation (src/sla/engine.ts, sla-sql.ts) and its timer job. The two pg-boss
 -- statements are filled in at run time from what pg-boss itself sends for the upsert.
+-- The app chooses the message's id (a random UUID) and reads nothing back from its insert but
+-- whether it stored; pgbench cannot draw a UUID itself, so the server does and returns it.
 \set n random(1, 1000000000000)
 begin;
 select pg_advisory_xact_lock(hashtextextended('identity' || chr(58) || 'api' || chr(58) || 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 0));
@@ -23,9 +25,9 @@ insert into tickets (contact_id, identity_id, channel, conversation, recipient, 
           'Hello, my order #4411 has not arrived yet', '{}'::text[], null, null, 'normal', '{}'::text[], null, '{}'::text[], now(), now(), now())
   returning *
 \gset t_
-insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
-  values (:t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]', null,
-          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
+insert into messages (id, ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
+  values (gen_random_uuid(), :t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]', null,
+          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, null, now())
   on conflict (channel, external_id) do nothing
   returning id
 \gset m_
