@@ -57,7 +57,6 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       ]);
       if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
 
-      let identity = found;
       // The hints name the ticket the customer answers; a closed one is only linked to.
       let ticket = hinted && hinted.status !== 'closed' ? hinted : active;
       // A conversation whose ticket was merged away continues on the ticket it went into.
@@ -65,14 +64,18 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       if (merged) ticket = merged;
       // Where the customer wrote to and who they copied belong to the ticket's own channel only.
       const elsewhere = merged !== undefined && merged.channel !== inbound.channel;
-      if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
-      else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
-      const language = normaliseLanguage(inbound.language) ?? identity.language;
-      if (language && language !== identity.language) await setIdentityLanguage(tx, identity.id, language);
+      const language = normaliseLanguage(inbound.language) ?? found?.language ?? null;
+      // A sender new to us has no ticket yet (every look-up above goes through their identity),
+      // so a new one is opened below: their contact and identity go out with its insert, which
+      // finds them by address, instead of a round trip before it.
+      const created = found ? undefined : insertContactWithIdentity(tx, kind, address, inbound.name ?? null, language);
+      if (created) later(created);
+      if (found && inbound.name && inbound.name !== found.displayName) await updateDisplayName(tx, found, inbound.name);
+      if (found && language && language !== found.language) await setIdentityLanguage(tx, found.id, language);
 
       // A sender new to us has no ticket to ask about nor survey to answer.
       if (found) {
-        const answered = await answerAutomatically(ctx, tx, record, { inbound, identity, current: ticket, conversation, language, at });
+        const answered = await answerAutomatically(ctx, tx, record, { inbound, identity: found, current: ticket, conversation, language, at });
         if (answered) return answered;
       }
 
@@ -118,17 +121,16 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         } else if (hinted) {
           previousTicketId = hinted.id;
         } else if (found) {
-          previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
+          previousTicketId = (await findLatestTicketId(tx, found.contactId, inbound.channel, conversation)) ?? null;
         }
         const subject = subjectOf(inbound);
-        const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found ? identity.contactId : undefined, subject, at });
+        const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found?.contactId, subject, at });
         // A rule's assignee, else the team's turn (round-robin, least-loaded), else nobody.
         const team = ctx.routing?.teams.find((t) => t.name === routed.team);
         const assignee = routed.assignee ?? (team ? await pickAgent(tx, team, await awayMembers(ctx.availability, team)) : undefined);
         const assignedBy = routed.assignee ? `rule ${routed.rules.at(-1)}` : assignee ? team!.assignment.strategy : undefined;
         ticket = await insertTicket(tx, {
-          contactId: identity.contactId,
-          identityId: identity.id,
+          owner: found ? { contactId: found.contactId, identityId: found.id } : { kind, address },
           channel: inbound.channel,
           conversation,
           recipient: inbound.recipient ?? null,
@@ -157,6 +159,8 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         opened = true;
       }
 
+      // Back by now (it went out before the ticket's insert), or there was none to make.
+      const identity = found ?? (await created!);
       record(ticket, 'message', 'customer', { messageId, direction: 'inbound' });
       // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
       const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;
