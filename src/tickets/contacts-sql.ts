@@ -18,12 +18,12 @@ export async function findIdentity(db: Db, kind: IdentityKind, address: string):
   return row;
 }
 
-/** Creates a contact and its first identity in one statement. */
-export async function insertContactWithIdentity(db: Db, kind: IdentityKind, address: string, name: string | null): Promise<Identity> {
+/** Creates a contact and its first identity (speaking `language`, when known) in one statement. */
+export async function insertContactWithIdentity(db: Db, kind: IdentityKind, address: string, name: string | null, language: string | null = null): Promise<Identity> {
   const [row] = await db<Identity[]>`
     with contact as (insert into contacts (name) values (${name}) returning id)
-    insert into identities (contact_id, kind, address, display_name)
-    select id, ${kind}, ${address}, ${name} from contact
+    insert into identities (contact_id, kind, address, display_name, language)
+    select id, ${kind}, ${address}, ${name}, ${language}::text from contact
     returning id, contact_id, kind, address, display_name, opted_out_at, language`;
   return row!;
 }

@@ -83,10 +83,17 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 export type RecordEvent = <K extends EventKind>(ticket: Pick<Ticket, 'id' | 'number'>, kind: K, actor: Actor, data: EventData[K]) => void;
 
 /**
+ * Hands `change` statements `fn` issued but need not wait for: they go out pipelined with the
+ * events' insert and the observers' first statements, and settle before commit; a rejection
+ * (a failed statement, or a check of what one returned) rolls the change back like a throw.
+ */
+export type Later = (statements: Promise<unknown>) => void;
+
+/**
  * Runs one change in one transaction: `fn` does the writes and records events; the events
  * are appended and observers run before commit. Nothing of it exists unless all of it does.
  */
-export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordEvent, at: Date) => Promise<T>): Promise<T> {
+export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordEvent, at: Date, later: Later) => Promise<T>): Promise<T> {
   const at = new Date(ctx.clock.now());
   let committed: TicketEvent[] = [];
   const result = await ctx.sql.begin(async (tx) => {
@@ -96,7 +103,14 @@ export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordE
       // An EventOf<K> for the K of this call; TypeScript cannot see it is one member of the union.
       events.push({ ticketId: ticket.id, number: ticket.number, kind, actor, data, at } as TicketEvent);
     };
-    const value = await fn(tx, record, at);
+    const pending: Promise<unknown>[] = [];
+    const later: Later = (statements) => {
+      // Handled at once: should `fn` throw before the change settles these, their rejection is
+      // the rolled-back transaction's, not an unhandled one.
+      statements.catch(() => {});
+      pending.push(statements);
+    };
+    const value = await fn(tx, record, at, later);
     // The events' insert goes out with the observers' first statements: pipelined on the
     // transaction's connection and run in the order issued (the insert first, so observers see
     // the events), one round trip less per change. Both settle before the transaction ends, so
@@ -105,7 +119,8 @@ export async function change<T>(ctx: TicketContext, fn: (tx: Tx, record: RecordE
     const observed = (async () => {
       for (const observe of ctx.observers) await observe(tx, events);
     })();
-    for (const outcome of await Promise.allSettled([inserted, observed])) if (outcome.status === 'rejected') throw outcome.reason;
+    // `fn`'s own pending statements first: their failure is the change's, whatever followed.
+    for (const outcome of await Promise.allSettled([...pending, inserted, observed])) if (outcome.status === 'rejected') throw outcome.reason;
     return [value];
   });
   if (committed.length > 0) ctx.metrics?.committed(committed);

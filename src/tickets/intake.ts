@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { IDENTITY_KIND_OF, type ChannelName, type IdentityKind, type InboundMessage, type IngestResult, type KnownChannelName } from '../channels/contract.ts';
 import { ValidationError } from '../errors.ts';
 import { cleanInbound } from './clean.ts';
@@ -11,7 +12,7 @@ import { awayMembers, pickAgent } from './assignment.ts';
 import { route, type RoutingDecision } from './routing.ts';
 import { change, type TicketContext } from './context.ts';
 import { decide } from './lifecycle.ts';
-import { findByExternalId, insertMessageId, RepeatedPlatformId } from './messages-sql.ts';
+import { findByExternalId, insertMessageWithId, RepeatedPlatformId } from './messages-sql.ts';
 import { addSystemMessage } from './system-messages.ts';
 import { findMergeTarget } from './merge-sql.ts';
 import { findActiveTicket, findHintedTicket, findLatestTicketId, insertTicket, touchInbound, updateStatus } from './tickets-sql.ts';
@@ -44,7 +45,7 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
   const cc = copiedAddresses(inbound.cc ?? [], address);
 
   try {
-    return await change(ctx, async (tx, record, at) => {
+    return await change(ctx, async (tx, record, at, later) => {
       // Sent together: postgres.js pipelines them on the transaction's connection and the
       // server runs them in order, so the reads see what committed before the lock was ours.
       const [, existing, found, active, hinted] = await Promise.all([
@@ -56,7 +57,6 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       ]);
       if (existing) return { ticket: existing.number, message: existing.id, duplicate: true };
 
-      let identity = found;
       // The hints name the ticket the customer answers; a closed one is only linked to.
       let ticket = hinted && hinted.status !== 'closed' ? hinted : active;
       // A conversation whose ticket was merged away continues on the ticket it went into.
@@ -64,22 +64,30 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
       if (merged) ticket = merged;
       // Where the customer wrote to and who they copied belong to the ticket's own channel only.
       const elsewhere = merged !== undefined && merged.channel !== inbound.channel;
-      if (!identity) identity = await insertContactWithIdentity(tx, kind, address, inbound.name ?? null);
-      else if (inbound.name && inbound.name !== identity.displayName) await updateDisplayName(tx, identity, inbound.name);
-      const language = normaliseLanguage(inbound.language) ?? identity.language;
-      if (language && language !== identity.language) await setIdentityLanguage(tx, identity.id, language);
+      const language = normaliseLanguage(inbound.language) ?? found?.language ?? null;
+      // A sender new to us has no ticket yet (every look-up above goes through their identity),
+      // so a new one is opened below: their contact and identity go out with its insert, which
+      // finds them by address, instead of a round trip before it.
+      const created = found ? undefined : insertContactWithIdentity(tx, kind, address, inbound.name ?? null, language);
+      if (created) later(created);
+      if (found && inbound.name && inbound.name !== found.displayName) await updateDisplayName(tx, found, inbound.name);
+      if (found && language && language !== found.language) await setIdentityLanguage(tx, found.id, language);
 
       // A sender new to us has no ticket to ask about nor survey to answer.
       if (found) {
-        const answered = await answerAutomatically(ctx, tx, record, { inbound, identity, current: ticket, conversation, language, at });
+        const answered = await answerAutomatically(ctx, tx, record, { inbound, identity: found, current: ticket, conversation, language, at });
         if (answered) return answered;
       }
 
       const withinWindow = ticket?.resolvedAt ? at.getTime() - ticket.resolvedAt.getTime() <= ctx.reopenWindowMs : true;
       const decision = ticket ? decide(ticket.number, ticket.status, 'customer-message', withinWindow) : ({ newLinkedTicket: true } as const);
 
+      // The message's id is chosen here, so its event and what observers read of it go out
+      // with its insert instead of a round trip after it.
+      const messageId = randomUUID();
       const store = (ticketId: number) =>
-        insertMessageId(tx, {
+        insertMessageWithId(tx, {
+          id: messageId,
           ticketId,
           channel: inbound.channel,
           direction: 'inbound',
@@ -89,14 +97,19 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           ...(original ? { original } : {}),
           externalId: inbound.externalId,
           at,
+        }).then((stored) => {
+          // Under the sender lock a repeat is found above; a platform id stored already means
+          // the same id came from another sender. The whole change rolls back; the first is
+          // reported.
+          if (!stored) throw new RepeatedPlatformId();
         });
-      let messageId: string | undefined;
       let opened = false;
       if (ticket && 'status' in decision) {
         const from = ticket.status;
-        // Pipelined like the reads above: the ticket's id is all the message needs, and of
-        // either only what the database computes is read back.
-        [ticket, messageId] = await Promise.all([touchInbound(tx, ticket, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at), store(ticket.id)]);
+        // Neither is read back nor waited for here: both go out with the events and the
+        // observers' statements, in this order, and settle before commit (`later`).
+        later(touchInbound(tx, ticket.id, decision.status, elsewhere ? null : (inbound.recipient ?? null), elsewhere ? [] : cc, at));
+        later(store(ticket.id));
         if (from !== decision.status) record(ticket, 'status', 'customer', { from, to: decision.status, reason: 'customer wrote' });
       } else {
         let previousTicketId: number | null = null;
@@ -108,17 +121,16 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
         } else if (hinted) {
           previousTicketId = hinted.id;
         } else if (found) {
-          previousTicketId = (await findLatestTicketId(tx, identity.contactId, inbound.channel, conversation)) ?? null;
+          previousTicketId = (await findLatestTicketId(tx, found.contactId, inbound.channel, conversation)) ?? null;
         }
         const subject = subjectOf(inbound);
-        const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found ? identity.contactId : undefined, subject, at });
+        const routed = await routeNewTicket(ctx, tx, { inbound, address, contactId: found?.contactId, subject, at });
         // A rule's assignee, else the team's turn (round-robin, least-loaded), else nobody.
         const team = ctx.routing?.teams.find((t) => t.name === routed.team);
         const assignee = routed.assignee ?? (team ? await pickAgent(tx, team, await awayMembers(ctx.availability, team)) : undefined);
         const assignedBy = routed.assignee ? `rule ${routed.rules.at(-1)}` : assignee ? team!.assignment.strategy : undefined;
         ticket = await insertTicket(tx, {
-          contactId: identity.contactId,
-          identityId: identity.id,
+          owner: found ? { contactId: found.contactId, identityId: found.id } : { kind, address },
           channel: inbound.channel,
           conversation,
           recipient: inbound.recipient ?? null,
@@ -143,13 +155,12 @@ export async function ingest(ctx: TicketContext, dirty: InboundMessage): Promise
           });
         }
         if (assignee) record(ticket, 'assigned', 'system', { from: null, to: assignee, ...(assignedBy ? { by: assignedBy } : {}) });
-        messageId = await store(ticket.id);
+        later(store(ticket.id));
         opened = true;
       }
 
-      // Under the sender lock a repeat is found above; reaching here means the same platform
-      // id came from another sender. Roll everything back and report the first.
-      if (!messageId) throw new RepeatedPlatformId();
+      // Back by now (it went out before the ticket's insert), or there was none to make.
+      const identity = found ?? (await created!);
       record(ticket, 'message', 'customer', { messageId, direction: 'inbound' });
       // Nothing to someone who opted out (SMS STOP), unless this message opts them back in.
       const reachable = inbound.consent ? inbound.consent === 'opt-in' : !identity.optedOutAt;

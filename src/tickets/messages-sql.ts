@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChannelName, DeliveryState } from '../channels/contract.ts';
 import type { Db } from '../db/index.ts';
 import type { Message } from './types.ts';
@@ -18,7 +19,7 @@ export async function findByExternalId(db: Db, channel: ChannelName, externalId:
 }
 
 export type NewMessage = Pick<Message, 'ticketId' | 'channel' | 'direction' | 'author' | 'text' | 'attachments' | 'externalId'> &
-  Partial<Pick<Message, 'slackTs' | 'delivery' | 'template' | 'original'>> & { at: Date; onceKey?: string };
+  Partial<Pick<Message, 'id' | 'slackTs' | 'delivery' | 'template' | 'original'>> & { at: Date; onceKey?: string };
 
 /**
  * Inserts a message; a repeat of (channel, external id) inserts nothing and returns undefined.
@@ -28,16 +29,20 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<Message | un
   return row;
 }
 
-/** `insertMessage` reading back only the new message's id: all a customer's message needs. */
-export async function insertMessageId(db: Db, m: NewMessage): Promise<string | undefined> {
-  const [row] = await db<{ id: string }[]>`${insertStatement(db, m)} returning id`;
-  return row?.id;
+/**
+ * `insertMessage` for a message whose id the caller chose (so what refers to it can be sent
+ * before it is stored): true when stored, false when its platform id was stored already.
+ */
+export async function insertMessageWithId(db: Db, m: NewMessage & { id: string }): Promise<boolean> {
+  const rows = await db`${insertStatement(db, m)} returning 1`;
+  return rows.length > 0;
 }
 
 function insertStatement(db: Db, m: NewMessage) {
+  // The id is chosen here (a random UUID, as the column's default would) unless the caller did.
   return db`
-    insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
-    values (${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
+    insert into messages (id, ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
+    values (${m.id ?? randomUUID()}, ${m.ticketId}, ${m.channel}, ${m.direction}, ${m.author}, ${m.text}, ${db.json(m.attachments as never)},
             ${m.original ? db.json(m.original as never) : null}, ${m.externalId}, ${m.slackTs ?? null}, ${m.delivery ?? null}, ${m.template ?? false}, ${m.onceKey ?? null}, ${m.at})
     on conflict (channel, external_id) do nothing`;
 }

@@ -66,16 +66,27 @@ export async function findLatestTicketId(db: Db, contactId: number, channel: Cha
   return row?.id;
 }
 
-export type NewTicket = Pick<Ticket, 'contactId' | 'identityId' | 'channel' | 'conversation' | 'recipient' | 'subject' | 'cc' | 'previousTicketId'> &
+/**
+ * Whose ticket it is: the contact's and identity's ids, or the identity by kind and address (one
+ * this transaction inserted just before, in the same pipeline, whose ids are not back yet).
+ */
+export type TicketOwner = { contactId: number; identityId: number } | { kind: IdentityKind; address: string };
+
+export type NewTicket = Pick<Ticket, 'channel' | 'conversation' | 'recipient' | 'subject' | 'cc' | 'previousTicketId'> &
   Partial<Pick<Ticket, 'team' | 'priority' | 'tags' | 'assignee' | 'routedBy'>> & {
+    owner: TicketOwner;
     at: Date;
   };
 
 export async function insertTicket(db: Db, t: NewTicket): Promise<Ticket> {
+  const owner = 'kind' in t.owner
+    ? db`(select contact_id from identities where kind = ${t.owner.kind} and address = ${t.owner.address}),
+         (select id from identities where kind = ${t.owner.kind} and address = ${t.owner.address})`
+    : db`${t.owner.contactId}, ${t.owner.identityId}`;
   const [row] = await db<Ticket[]>`
     insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, team, priority, tags, assignee, routed_by,
                          created_at, updated_at, last_inbound_at)
-    values (${t.contactId}, ${t.identityId}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.cc as string[]}::text[], ${t.previousTicketId},
+    values (${owner}, ${t.channel}, ${t.conversation}, ${t.recipient}, ${t.subject}, ${t.cc as string[]}::text[], ${t.previousTicketId},
             ${t.team ?? null}, ${t.priority ?? 'normal'}, ${(t.tags ?? []) as string[]}::text[], ${t.assignee ?? null}, ${(t.routedBy ?? []) as string[]}::text[],
             ${t.at}, ${t.at}, ${t.at})
     returning *`;
@@ -102,23 +113,14 @@ export async function lockTicketByNumber(db: Db, number: number): Promise<Ticket
  * Records a customer message's arrival: the time, the status it leads to, where it came in, and
  * anyone newly copied (added to the ticket's CCs, never dropped from them).
  */
-export async function touchInbound(db: Db, ticket: Ticket, status: Status, recipient: string | null, cc: readonly string[], at: Date): Promise<Ticket> {
-  // The row is locked and read already: only what the database computes is read back.
-  const [row] = await db<Pick<Ticket, 'cc'>[]>`
+export async function touchInbound(db: Db, ticketId: number, status: Status, recipient: string | null, cc: readonly string[], at: Date): Promise<void> {
+  // The row is locked and read already, and nothing after needs it: nothing is read back.
+  await db`
     update tickets set last_inbound_at = ${at}, updated_at = ${at}, status = ${status},
       recipient = coalesce(${recipient}, recipient),
       cc = cc || array(select unnest(${cc as string[]}::text[]) except select unnest(cc)),
       resolved_at = case when ${status}::text = 'resolved' then resolved_at else null end
-    where id = ${ticket.id} returning cc`;
-  return {
-    ...ticket,
-    lastInboundAt: at,
-    updatedAt: at,
-    status,
-    recipient: recipient ?? ticket.recipient,
-    cc: row!.cc,
-    resolvedAt: status === 'resolved' ? ticket.resolvedAt : null,
-  };
+    where id = ${ticketId}`;
 }
 
 /** Moves a ticket to `status`, stamping resolved/closed times. */

@@ -42,6 +42,30 @@ describe('intake', () => {
     expect(await count('tickets t join contacts c on c.id = t.contact_id join identities i on i.contact_id = c.id', `i.address = 'burst'`)).toBe(1);
   });
 
+  it('stores a platform id that several senders use at once once, rolls the others back whole and reports the first', async () => {
+    // Senders with an open ticket (follow-ups) and senders never seen (new contacts and tickets):
+    // each holds only their own lock, so all of them get past the look-up for a repeat.
+    const known = await Promise.all(['k0', 'k1', 'k2', 'k3'].map((who) => app.tickets.ingest(inbound({ externalId: `race-own-${who}`, from: `race-${who}`, conversation: `race-${who}` }))));
+    const eventsOf = async () =>
+      new Map((await app.db.sql<{ number: number; n: number }[]>`
+        select t.number, count(e.id)::int as n from tickets t left join events e on e.ticket_id = t.id
+        where t.number in ${app.db.sql(known.map((r) => r.ticket))} group by t.number`).map((r) => [r.number, r.n]));
+    const eventsBefore = await eventsOf();
+    const senders = ['k0', 's0', 'k1', 's1', 'k2', 's2', 'k3', 's3'];
+    const results = await Promise.all(senders.map((who) => app.tickets.ingest(inbound({ externalId: 'race-1', from: `race-${who}`, conversation: `race-${who}` }))));
+    const winner = results.find((r) => !r.duplicate)!;
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    for (const result of results) expect(result).toEqual({ ...winner, duplicate: result !== winner });
+    expect(await count('messages', `external_id = 'race-1'`)).toBe(1);
+    const senderTickets = `t.contact_id in (select contact_id from identities where address like 'race-%')`;
+    expect(await count('messages m join tickets t on t.id = m.ticket_id', senderTickets)).toBe(known.length + 1);
+    const strangerWon = !known.some((r) => r.ticket === winner.ticket);
+    expect(await count('identities', `address like 'race-s%'`)).toBe(strangerWon ? 1 : 0);
+    // The losers' tickets recorded nothing: no message event, no status change.
+    const eventsAfter = await eventsOf();
+    for (const [number, n] of eventsBefore) if (number !== winner.ticket) expect(eventsAfter.get(number)).toBe(n);
+  });
+
   it('gives 50 concurrent first messages from one new sender one ticket holding all 50', async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => app.tickets.ingest(inbound({ externalId: `fifty-${i}`, from: 'fifty', conversation: 'fifty' }))),

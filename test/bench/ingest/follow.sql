@@ -2,6 +2,8 @@
 -- (src/tickets/intake.ts, contacts-sql.ts, tickets-sql.ts, messages-sql.ts, events-sql.ts and
 -- the SLA observer's previousPublicDirection in src/sla/sla-sql.ts). Senders c0… were created
 -- by the HTTP run on this database; :senders is how many.
+-- The app chooses the message's id (a random UUID) and reads nothing back from its insert but
+-- whether it stored; pgbench cannot draw a UUID itself, so the server does and returns it.
 \set s random(0, :senders - 1)
 \set n random(1, 1000000000000)
 begin;
@@ -20,10 +22,10 @@ update tickets set last_inbound_at = now(), updated_at = now(), status = :t_stat
     recipient = coalesce(null, recipient),
     cc = cc || array(select unnest('{}'::text[]) except select unnest(cc)),
     resolved_at = case when :t_status::text = 'resolved' then resolved_at else null end
-  where id = :t_id returning cc;
-insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
-  values (:t_id, 'api', 'inbound', null, 'Any news on my order? It still shows as processing.', '[]', null,
-          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
+  where id = :t_id;
+insert into messages (id, ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
+  values (gen_random_uuid(), :t_id, 'api', 'inbound', null, 'Any news on my order? It still shows as processing.', '[]', null,
+          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, null, now())
   on conflict (channel, external_id) do nothing
   returning id
 \gset m_

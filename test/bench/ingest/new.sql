@@ -1,6 +1,9 @@
 -- A new customer's first message: the statements ingest() issues for it, in order, with the
 -- SLA observer's evaluation (src/sla/engine.ts, sla-sql.ts) and its timer job. The two pg-boss
 -- statements are filled in at run time from what pg-boss itself sends for the upsert.
+-- The new contact's identity goes out with the ticket's insert, which finds it by address.
+-- The app chooses the message's id (a random UUID) and reads nothing back from its insert but
+-- whether it stored; pgbench cannot draw a UUID itself, so the server does and returns it.
 \set n random(1, 1000000000000)
 begin;
 select pg_advisory_xact_lock(hashtextextended('identity' || chr(58) || 'api' || chr(58) || 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 0));
@@ -13,19 +16,20 @@ select * from tickets
     and channel = 'api' and conversation = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example' and status <> 'closed'
   for update;
 with contact as (insert into contacts (name) values ('Customer ' || :n::text) returning id)
-  insert into identities (contact_id, kind, address, display_name)
-  select id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 'Customer ' || :n::text from contact
+  insert into identities (contact_id, kind, address, display_name, language)
+  select id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', 'Customer ' || :n::text, null::text from contact
   returning id, contact_id, kind, address, display_name, opted_out_at, language
 \gset i_
 insert into tickets (contact_id, identity_id, channel, conversation, recipient, subject, cc, previous_ticket_id, team, priority, tags, assignee, routed_by,
                      created_at, updated_at, last_inbound_at)
-  values (:i_contact_id, :i_id, 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', null,
+  values ((select contact_id from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example'),
+          (select id from identities where kind = 'api' and address = 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example'), 'api', 'pgb-' || :client_id::text || '-' || :n::text || '@bench.example', null,
           'Hello, my order #4411 has not arrived yet', '{}'::text[], null, null, 'normal', '{}'::text[], null, '{}'::text[], now(), now(), now())
   returning *
 \gset t_
-insert into messages (ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, created_at)
-  values (:t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]', null,
-          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, now())
+insert into messages (id, ticket_id, channel, direction, author, text, attachments, original, external_id, slack_ts, delivery, template, once_key, created_at)
+  values (gen_random_uuid(), :t_id, 'api', 'inbound', null, 'Hello, my order #4411 has not arrived yet', '[]', null,
+          'pgb-' || :client_id::text || '-' || :n::text, null, null, false, null, now())
   on conflict (channel, external_id) do nothing
   returning id
 \gset m_
