@@ -54,20 +54,15 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => context.getStore() ?? {},
     },
+    // Standard output written asynchronously: under load, lines that come while a write is
+    // under way leave together in the next one instead of one blocking write per line. pino
+    // flushes what is left when the process exits.
     destination ?? standardOutput(resolveLogFormat(format)),
   );
 }
 
-// Standard output written asynchronously and in batches: lines gather until 4 KiB (a dozen or
-// so) or LOG_FLUSH_MS have passed, then leave in one write. Under load one write per line was a
-// system call and a wake-up of whoever reads the pipe for every message (7 % of the app's time
-// in the ingest benchmark's profile). pino writes what is left when the process exits; a
-// process killed outright (SIGKILL) loses at most the last LOG_FLUSH_MS of lines.
-const LOG_BATCH_BYTES = 4096;
-const LOG_FLUSH_MS = 100;
-
 function standardOutput(format: LogFormat): pino.DestinationStream {
-  if (format === 'json') return pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  if (format === 'json') return pino.destination({ dest: 1, sync: false });
   // In this thread (no worker transport): a person at a terminal reads a few lines a second.
   return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true });
 }
