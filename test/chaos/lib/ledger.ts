@@ -32,11 +32,16 @@ export async function outboundOf(sql: Sql, channel: string): Promise<{ id: strin
     where m.direction = 'outbound' and m.channel = ${channel}`;
 }
 
-/** Waits until no reply on these channels is queued (or `timeoutMs` passes); returns how long it took. */
+/**
+ * Waits until every reply on these channels has been handed to its platform (or `timeoutMs`
+ * passes); returns how long it took. A reply Twilio took stays `queued` with its id until a
+ * status callback says more, and a callback sent while the app was down is not sent again:
+ * that is the platform's queue, not ours.
+ */
 export async function drainReplies(sql: Sql, channels: string[], timeoutMs: number): Promise<{ ms: number; queued: number }> {
   const started = Date.now();
   for (;;) {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from messages where direction = 'outbound' and channel = any(${channels}::text[]) and delivery = 'queued'`.catch(() => [{ n: -1 }]);
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from messages where direction = 'outbound' and channel = any(${channels}::text[]) and delivery = 'queued' and external_id is null`.catch(() => [{ n: -1 }]);
     const queued = row!.n;
     if (queued === 0 || Date.now() - started > timeoutMs) return { ms: Date.now() - started, queued };
     await sleep(500);
