@@ -332,7 +332,15 @@ const files: FuzzEndpoint = {
         // leaves the percent signs of the value itself, so `%zz` and a truncated `%E0%A4` arrive.
         // Every byte but A-Z a-z 0-9 - _ . ~ encoded (encodeURIComponent spares ! ' ( ) * too).
         const segment = (v: unknown) => {
-          const wellFormed = Buffer.from(String(v), 'utf8').toString('utf8');
+          // As a client would write the value: String() of it, or its JSON when String() throws
+          // (an object whose `toString` or `valueOf` is not a function).
+          let text: string;
+          try {
+            text = String(v);
+          } catch {
+            text = json(v);
+          }
+          const wellFormed = Buffer.from(text, 'utf8').toString('utf8');
           const encoded = encodeURIComponent(wellFormed).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
           return raw ? encoded.replaceAll('%25', '%') : encoded;
         };
