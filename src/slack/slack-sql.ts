@@ -165,7 +165,7 @@ export async function queueItems(db: Db, items: NewOutboxItem[]): Promise<void> 
  */
 export async function leaseCard(db: Db, ticketId: number, holdMs: number): Promise<{ card: CardRow } | { heldForMs: number } | undefined> {
   const [card] = await db<CardRow[]>`
-    update slack_cards s set leased_until = clock_timestamp() + make_interval(secs => ${holdMs / 1000})
+    update slack_cards s set leased_until = clock_timestamp() + make_interval(secs => ${holdMs / 1000}), rerun = false
     from tickets t join contacts c on c.id = t.contact_id join identities i on i.id = t.identity_id
     where s.ticket_id = ${ticketId} and t.id = s.ticket_id and (s.leased_until is null or s.leased_until <= clock_timestamp())
     returning s.ticket_id, s.channel, s.ts, s.rendered, s.failures, s.moved_from,
@@ -303,6 +303,16 @@ export async function findCardOf(db: Db, number: number): Promise<{ ticketId: nu
   const [row] = await db<{ ticketId: number; channel: string; ts: string | null }[]>`
     select c.ticket_id, c.channel, c.ts from slack_cards c join tickets t on t.id = c.ticket_id where t.number = ${number}`;
   return row;
+}
+
+/**
+ * Marks the ticket's Slack writes as behind a change the caller's transaction makes: a run that
+ * leased the card before it commits runs again as it lets go (the mark waits for the lease's
+ * commit, and a lease waits for the mark's). Without it, a change whose sync job was dropped as a
+ * duplicate of one already queued is lost when that job starts before the change commits.
+ */
+export async function markCardBehind(db: Db, ticketId: number): Promise<void> {
+  await db`update slack_cards set rerun = true where ticket_id = ${ticketId}`;
 }
 
 /** Records an Events API event id; false when it was already taken (a Slack retry). */

@@ -16,6 +16,7 @@ import {
   completeItems,
   forgetCard,
   leaseCard,
+  markCardBehind,
   pendingItems,
   recordCardPosted,
   recordCardRendered,
@@ -57,6 +58,9 @@ export async function scheduleSync(jobs: Jobs, db: Db, ticketId: number, delayMs
   // The queue keeps one waiting job per key, so a delayed run has a key of its own: a retry's
   // wait or a hold's safety net never holds back the run a new change triggers.
   const singletonKey = delayMs > 0 ? `${ticketId}:${key}` : String(ticketId);
+  // A trigger for a change: the job may be dropped as a duplicate of a queued one that starts
+  // before this transaction commits, so the card row carries the news too (see markCardBehind).
+  if (delayMs === 0) await markCardBehind(db, ticketId);
   await jobs.send(db, QUEUES.slackSync, { ticketId }, { singletonKey, ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}) });
 }
 
